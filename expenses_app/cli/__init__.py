@@ -1,0 +1,12 @@
+"""Operator commands: `flask seed-categories`, `backup`, `restore`, `demo-data`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .seed import seed_categories_command
+
+
+def register_cli(app: Flask) -> None:
+    for command in (seed_categories_command,):
+        app.cli.add_command(command)

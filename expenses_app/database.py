@@ -1,0 +1,57 @@
+"""Per-dialect engine behaviour, attached to our own engine (never the global Engine class)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def wants_write_lock() -> bool:
+    """Whether a new SQLite transaction should take the write lock up front.
+
+    A deferred transaction that reads and then writes fails with "database is
+    locked" when another writer got there first, busy timeout or not. So
+    requests that may write (and CLI commands, tests and other work outside a
+    request) begin IMMEDIATE; safe-method requests stay deferred so readers
+    never queue behind writers in WAL mode.
+    """
+    if has_request_context():
+        return request.method not in READ_ONLY_METHODS
+    return True
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so that we emit
+        # BEGIN ourselves (and SAVEPOINT works): SQLAlchemy's pysqlite recipe.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+
+def configure_engines(app: Flask) -> None:
+    """Hang the dialect-specific events on the app's engine. Opens no connection."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def dialect_name() -> str:
+    return db.engine.dialect.name

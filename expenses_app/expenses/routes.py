@@ -1,0 +1,14 @@
+"""The expenses pages. (Foundation skeleton.)"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+bp = Blueprint("expenses", __name__, url_prefix="/expenses")
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("expenses/index.html")

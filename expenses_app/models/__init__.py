@@ -1,0 +1,32 @@
+"""All models, imported here so metadata (and Alembic) sees every table."""
+
+from .base import Base, OwnedByUser, SoftDeletable, Timestamps, UUIDPk, Versioned
+from .budget import PERIODS, Budget
+from .category import Category
+from .expense import MAX_AMOUNT, PAYMENT_METHODS, Expense, Receipt, Tag, expense_tags
+from .rate_limit import RateLimitCounter
+from .types import Money, UTCDateTime, utcnow
+from .user import User
+
+__all__ = [
+    "MAX_AMOUNT",
+    "PAYMENT_METHODS",
+    "PERIODS",
+    "Base",
+    "Budget",
+    "Category",
+    "Expense",
+    "Money",
+    "OwnedByUser",
+    "RateLimitCounter",
+    "Receipt",
+    "SoftDeletable",
+    "Tag",
+    "Timestamps",
+    "UTCDateTime",
+    "UUIDPk",
+    "Versioned",
+    "User",
+    "expense_tags",
+    "utcnow",
+]

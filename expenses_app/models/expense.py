@@ -1,0 +1,125 @@
+"""Expenses, their tags and receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, OwnedByUser, SoftDeletable, Timestamps, UUIDPk, Versioned
+from .category import Category
+
+PAYMENT_METHODS = (
+    "cash",
+    "credit_card",
+    "debit_card",
+    "bank_transfer",
+    "mobile_payment",
+    "other",
+)
+MAX_AMOUNT = Decimal("9999999999.99")
+
+expense_tags = Table(
+    "expense_tags",
+    Base.metadata,
+    Column("expense_id", ForeignKey("expenses.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key serves expense -> tags; this serves the tag filter.
+    Index(None, "tag_id", "expense_id"),
+)
+
+
+class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
+    __tablename__ = "expenses"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(f"amount_cents <= {int(MAX_AMOUNT * 100)}", name="amount_max"),
+        CheckConstraint(
+            "payment_method IN (" + ", ".join(f"'{m}'" for m in PAYMENT_METHODS) + ")",
+            name="payment_method_valid",
+        ),
+        Index(None, "user_id", "date"),
+        Index(None, "user_id", "amount_cents"),
+    )
+
+    # Exact money: whole cents in the column, Decimal in Python (see types.Money).
+    amount: Mapped[Decimal] = mapped_column("amount_cents")
+    date: Mapped[dt.date]
+    description: Mapped[str] = mapped_column(String(200))
+    payment_method: Mapped[str] = mapped_column(String(20), default="other")
+    notes: Mapped[str | None] = mapped_column(Text)
+    # RESTRICT: a category in use cannot vanish and take its expenses with it.
+    category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+    )
+
+    category: Mapped[Category] = relationship(back_populates="expenses", lazy="raise_on_sql")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=expense_tags,
+        back_populates="expenses",
+        lazy="raise_on_sql",
+        order_by="Tag.name_key",
+        passive_deletes=True,
+    )
+    receipt: Mapped[Receipt | None] = relationship(
+        back_populates="expense",
+        lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Expense {self.date} {self.amount} {self.description!r}>"
+
+
+class Tag(UUIDPk, OwnedByUser, Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("user_id", "name_key"),)
+
+    name: Mapped[str] = mapped_column(String(40))
+    name_key: Mapped[str] = mapped_column(String(40))
+
+    expenses: Mapped[list[Expense]] = relationship(
+        secondary=expense_tags,
+        back_populates="tags",
+        lazy="raise_on_sql",
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+class Receipt(UUIDPk, OwnedByUser, Timestamps, Base):
+    """A receipt file, kept in the database so backups and several app servers see it."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        CheckConstraint("size > 0", name="size_positive"),
+        Index(None, "user_id"),
+    )
+
+    expense_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("expenses.id", ondelete="CASCADE"), unique=True
+    )
+    # The name the user uploaded: shown and offered on download, never used as a path.
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    expense: Mapped[Expense] = relationship(back_populates="receipt", lazy="raise_on_sql")

@@ -1,0 +1,94 @@
+"""Money in, money out: the one parser, the one formatter and the one form field."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from wtforms import Field
+from wtforms.widgets import TextInput
+
+from .models import MAX_AMOUNT
+
+# ASCII digits only: Python's Decimal would also take "1e3", "NaN", "sNaN",
+# "Infinity" and Arabic-Indic digits, none of which is an amount of money.
+_AMOUNT_RE = re.compile(r"^(\d{1,10})(?:\.(\d{1,2}))?$")
+_MONEY_CHARS = re.compile(r"^[\d.]+$")
+MIN_AMOUNT = Decimal("0.01")
+
+
+class AmountError(ValueError):
+    """Why a piece of text is not an acceptable amount; the message is for users."""
+
+
+def parse_amount(text: str | None) -> Decimal:
+    """Turn user text such as `12`, `12.5` or `12.50` into an exact, positive Decimal.
+
+    Refuses negatives, zero, exponents, a third decimal, non-ASCII digits,
+    NaN/Infinity and anything above the contract's maximum, each with a
+    message that says what is wrong.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        raise AmountError("Enter an amount.")
+    if raw.startswith("-"):
+        raise AmountError("The amount must be positive.")
+    if "," in raw:
+        raise AmountError("Use a dot for decimals and no thousands separators, e.g. 1234.50.")
+    match = _AMOUNT_RE.match(raw)
+    if match is None:
+        if _MONEY_CHARS.match(raw) and "." in raw and len(raw.rsplit(".", 1)[1]) > 2:
+            raise AmountError("Use at most two decimal places.")
+        if _MONEY_CHARS.match(raw) and len(raw.split(".")[0]) > 10:
+            raise AmountError(f"The amount must be at most {format_money(MAX_AMOUNT)}.")
+        raise AmountError("Enter a number such as 12 or 12.50.")
+    try:
+        amount = Decimal(raw).quantize(Decimal("0.01"))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only plain numbers
+        raise AmountError("Enter a number such as 12 or 12.50.") from None
+    if amount < MIN_AMOUNT:
+        raise AmountError("The amount must be greater than zero.")
+    if amount > MAX_AMOUNT:
+        raise AmountError(f"The amount must be at most {format_money(MAX_AMOUNT)}.")
+    return amount
+
+
+def format_money(value: Decimal | int | None) -> str:
+    """`1234.5` -> `1,234.50`: two decimals, thousands separated (the `money` filter)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).quantize(Decimal('0.01')):,.2f}"
+
+
+def format_plain(value: Decimal | int) -> str:
+    """`1234.5` -> `1234.50`: for files and form values, where separators get in the way."""
+    return f"{Decimal(value).quantize(Decimal('0.01')):.2f}"
+
+
+class AmountField(Field):
+    """A money input backed by `parse_amount`; `data` is a Decimal or None."""
+
+    widget = TextInput()
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is not None:
+            return format_plain(self.data)
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or str(valuelist[0]).strip() == "":
+            self.data = None
+            return
+        try:
+            self.data = parse_amount(str(valuelist[0]))
+        except AmountError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None

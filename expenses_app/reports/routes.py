@@ -1,0 +1,14 @@
+"""The reports pages. (Foundation skeleton.)"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.get("")
+@login_required
+def index():
+    return render_template("reports/index.html")

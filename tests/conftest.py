@@ -1,0 +1,167 @@
+"""Fixtures: the app on every available database, clients, CLI runner, helpers.
+
+SQLite always runs; PostgreSQL too when TEST_DATABASE_URL is set. The schema
+is built with `flask db upgrade`, so every run exercises the migrations. After
+each test every table is emptied, so no test sees another's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from expenses_app import create_app
+from expenses_app.extensions import db
+
+from .factories import UserInfo, make_user
+
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the test database's public schema (a database the suite owns)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_url(kind: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    url = make_url(os.environ["TEST_DATABASE_URL"])
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg2")
+    return url.render_as_string(hide_password=False)
+
+
+def build_app(url: str, **overrides) -> Flask:
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False}
+    settings.update(overrides)
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def _migrated_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Flask]:
+    url = database_url(request.param, tmp_path_factory)
+    if request.param == "postgresql":
+        reset_postgres(url)
+    app = build_app(url)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def empty_all_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in tables)
+                connection.execute(text(f"TRUNCATE {names} CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(_migrated_app: Flask) -> Iterator[Flask]:
+    """The migrated app for one database; every table is empty when the test ends."""
+    _migrated_app.config.update(RATELIMIT_ENABLED=False)
+    yield _migrated_app
+    empty_all_tables(_migrated_app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def user(app: Flask) -> UserInfo:
+    """A registered user (with the default categories) who is not logged in."""
+    return make_user(app)
+
+
+@pytest.fixture
+def logged_in(app: Flask, client: FlaskClient, user: UserInfo) -> UserInfo:
+    """`user`, logged in on `client`."""
+    login(client, user)
+    return user
+
+
+def login(client: FlaskClient, user: UserInfo) -> None:
+    """Log `client` in as `user` through the real login form."""
+    response = post_form(
+        client,
+        "/auth/login",
+        {"login": user.username, "password": user.password},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def csrf_token(client: FlaskClient, page: str = "/auth/login") -> str:
+    """A valid CSRF token for `client`'s session, read from a rendered page."""
+    for url in (page, "/", "/auth/login"):
+        html = client.get(url).get_data(as_text=True)
+        match = CSRF_RE.search(html)
+        if match:
+            return match.group(1) or match.group(2)
+    raise AssertionError("no page offered a CSRF token")
+
+
+def post_form(
+    client: FlaskClient,
+    url: str,
+    data: dict | None = None,
+    *,
+    page: str | None = None,
+    follow_redirects: bool = False,
+    **kwargs,
+):
+    """POST `data` to `url` with the CSRF token a browser would have sent.
+
+    The token comes from `page` (default: `url` itself, then the dashboard or
+    login page for routes that have no GET).
+    """
+    form = dict(data or {})
+    form["csrf_token"] = csrf_token(client, page or url)
+    return client.post(url, data=form, follow_redirects=follow_redirects, **kwargs)
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app runs inside the block (not BEGIN/COMMIT/PRAGMA)."""
+    statements: list[str] = []
+    skip = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA", "SET ")
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(skip):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)

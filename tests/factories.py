@@ -1,0 +1,149 @@
+"""Test data with explicit defaults. Each function runs in its own app context,
+commits, and returns plain values (never ORM objects bound to a closed session)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import Flask
+from sqlalchemy import select
+
+from expenses_app.auth.passwords import hash_password
+from expenses_app.auth.services import normalise_email, username_key
+from expenses_app.categories.services import category_key, ensure_default_categories
+from expenses_app.extensions import db
+from expenses_app.models import Budget, Category, Expense, Tag, User
+
+_counter = itertools.count(1)
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: uuid.UUID
+    username: str
+    email: str
+    password: str
+
+
+def make_user(
+    app: Flask,
+    username: str | None = None,
+    *,
+    email: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    with_defaults: bool = True,
+) -> UserInfo:
+    n = next(_counter)
+    username = username or f"user{n}"
+    email = email or f"{username}@example.com"
+    with app.app_context():
+        user = User(
+            email=normalise_email(email),
+            username=username,
+            username_key=username_key(username),
+            password_hash=hash_password(password),
+        )
+        db.session.add(user)
+        db.session.flush()
+        if with_defaults:
+            ensure_default_categories(user.id)
+        db.session.commit()
+        return UserInfo(user.id, username, normalise_email(email), password)
+
+
+def make_category(
+    app: Flask,
+    user_id: uuid.UUID,
+    name: str | None = None,
+    *,
+    color: str = "#123456",
+    icon: str | None = None,
+) -> uuid.UUID:
+    name = name or f"Category {next(_counter)}"
+    with app.app_context():
+        category = Category(
+            user_id=user_id, name=name, name_key=category_key(name), color=color, icon=icon
+        )
+        db.session.add(category)
+        db.session.commit()
+        return category.id
+
+
+def category_id(app: Flask, user_id: uuid.UUID, name: str) -> uuid.UUID:
+    with app.app_context():
+        return db.session.scalar(
+            select(Category.id).where(
+                Category.user_id == user_id, Category.name_key == category_key(name)
+            )
+        )
+
+
+def make_expense(
+    app: Flask,
+    user_id: uuid.UUID,
+    *,
+    amount: str | Decimal = "12.50",
+    date: dt.date | None = None,
+    category: str | uuid.UUID = "Food",
+    description: str | None = None,
+    payment_method: str = "cash",
+    notes: str | None = None,
+    tags: tuple[str, ...] = (),
+    deleted: bool = False,
+) -> uuid.UUID:
+    with app.app_context():
+        cat_id = (
+            category if isinstance(category, uuid.UUID) else category_id(app, user_id, category)
+        )
+        expense = Expense(
+            user_id=user_id,
+            amount=Decimal(amount),
+            date=date or dt.date.today(),
+            category_id=cat_id,
+            description=description or f"Expense {next(_counter)}",
+            payment_method=payment_method,
+            notes=notes,
+            deleted_at=dt.datetime.now(dt.UTC) if deleted else None,
+        )
+        tag_rows = []
+        for name in tags:
+            tag = db.session.scalar(
+                select(Tag).where(Tag.user_id == user_id, Tag.name_key == name.casefold())
+            )
+            if tag is None:
+                tag = Tag(user_id=user_id, name=name, name_key=name.casefold())
+                db.session.add(tag)
+            tag_rows.append(tag)
+        expense.tags = tag_rows
+        db.session.add(expense)
+        db.session.commit()
+        return expense.id
+
+
+def make_budget(
+    app: Flask,
+    user_id: uuid.UUID,
+    *,
+    amount: str | Decimal = "100.00",
+    period: str = "monthly",
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    category: str | None = None,
+) -> uuid.UUID:
+    with app.app_context():
+        budget = Budget(
+            user_id=user_id,
+            amount=Decimal(amount),
+            period=period,
+            start_date=start_date or dt.date(2020, 1, 1),
+            end_date=end_date,
+            category_id=category_id(app, user_id, category) if category else None,
+        )
+        db.session.add(budget)
+        db.session.commit()
+        return budget.id
