@@ -1,0 +1,106 @@
+"""Expense rules shared by the pages, CSV import, the CLI and demo data.
+
+Services take plain values and never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Expense, Tag, utcnow
+
+TAG_MAX_LENGTH = 40
+TAGS_PER_EXPENSE = 20
+
+
+@dataclass(frozen=True)
+class ExpenseValues:
+    """The user-editable fields of an expense, already validated."""
+
+    amount: Decimal
+    date: dt.date
+    category_id: uuid.UUID
+    description: str
+    payment_method: str = "other"
+    tags: Sequence[str] = field(default_factory=tuple)
+    notes: str | None = None
+
+
+def tag_key(name: str) -> str:
+    """The case-insensitive identity of a tag name."""
+    return " ".join(name.split()).casefold()
+
+
+def split_tags(text: str | None, separator: str = ",") -> list[str]:
+    """`"food, Work,,food "` -> `["food", "Work"]`: trimmed, blanks and repeats dropped."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for part in (text or "").split(separator):
+        name = " ".join(part.split())
+        if name and tag_key(name) not in seen:
+            seen.add(tag_key(name))
+            names.append(name)
+    return names
+
+
+def resolve_tags(user_id: uuid.UUID, names: Iterable[str]) -> list[Tag]:
+    """The user's Tag rows for `names`, creating the missing ones (one SELECT)."""
+    wanted = {tag_key(name): name for name in names}
+    if not wanted:
+        return []
+    existing = {
+        tag.name_key: tag
+        for tag in db.session.scalars(
+            select(Tag).where(Tag.user_id == user_id, Tag.name_key.in_(wanted))
+        )
+    }
+    tags = []
+    for key, name in wanted.items():
+        tag = existing.get(key)
+        if tag is None:
+            tag = Tag(user_id=user_id, name=name, name_key=key)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def create_expense(user_id: uuid.UUID, values: ExpenseValues) -> Expense:
+    """A new expense for `user_id`. `values.category_id` must already be the user's."""
+    expense = Expense(user_id=user_id, tags=resolve_tags(user_id, values.tags))
+    _assign(expense, values)
+    db.session.add(expense)
+    db.session.flush()
+    return expense
+
+
+def update_expense(expense: Expense, values: ExpenseValues) -> Expense:
+    """Apply `values` to `expense` (loaded with its tags, e.g. `selectinload(Expense.tags)`)."""
+    _assign(expense, values)
+    expense.tags = resolve_tags(expense.user_id, values.tags)
+    db.session.flush()
+    return expense
+
+
+def trash_expense(expense: Expense) -> None:
+    """Move to the trash: it stops counting anywhere until restored."""
+    expense.deleted_at = utcnow()
+
+
+def restore_expense(expense: Expense) -> None:
+    expense.deleted_at = None
+
+
+def _assign(expense: Expense, values: ExpenseValues) -> None:
+    expense.amount = values.amount
+    expense.date = values.date
+    expense.category_id = values.category_id
+    expense.description = values.description
+    expense.payment_method = values.payment_method
+    expense.notes = values.notes or None
