@@ -19,13 +19,17 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
 
 def escape_cell(text: str) -> str:
-    """Defuse a text cell that would start a spreadsheet formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Defuse a text cell that would start a spreadsheet formula.
+
+    A cell already starting with `'` is escaped too, so that import can tell
+    the exporter's quote from the user's own and the round trip is exact.
+    """
+    return "'" + text if text.startswith((*FORMULA_PREFIXES, "'")) else text
 
 
 def unescape_cell(text: str) -> str:
     """Undo `escape_cell`: remove exactly the one `'` the exporter added."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+    if text.startswith("'") and text[1:].startswith((*FORMULA_PREFIXES, "'")):
         return text[1:]
     return text
 
