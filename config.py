@@ -109,7 +109,10 @@ class BaseConfig:
     PASSWORD_HASH_MEMORY_COST = 65536
     PASSWORD_HASH_PARALLELISM = 4
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Counters in our own database, shared by every gunicorn worker with no
+    # extra service (expenses_app/auth/limiter_storage.py).
+    RATELIMIT_STORAGE_URI = "app-database://"
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_LOGIN_PER_ACCOUNT = "5 per 15 minutes"
     RATELIMIT_LOGIN_PER_ADDRESS = "30 per 15 minutes"
     HSTS = False

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
+from .auth import limiter_storage  # noqa: F401  (registers the app-database:// scheme)
 from .auth.sessions import configure_login
 from .database import configure_engines
 from .extensions import csrf, db, limiter, migrate
@@ -19,4 +20,23 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     configure_login(app)
+    configure_limiter(app)
+
+
+def configure_limiter(app: Flask) -> None:
+    """Bind the limiter, whose counters live in our database (limiter_storage.py).
+
+    The limiter object is shared by every app in the process (the tests build
+    one per database), and Flask-Limiter reads RATELIMIT_ENABLED only once, at
+    init_app. So it is always initialised, and a request filter asks the
+    current app's setting on every request.
+    """
+    enabled = app.config["RATELIMIT_ENABLED"]
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = enabled
+
+
+@limiter.request_filter
+def _rate_limits_off() -> bool:
+    return not current_app.config["RATELIMIT_ENABLED"]

@@ -1,21 +1,172 @@
-"""Account forms."""
+"""Account forms. Field names are the contract's."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, Field, HiddenField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
+
+from .password_policy import MAX_LENGTH, MIN_LENGTH, password_problem, personal_words
+from .passwords import verify_password
+from .services import email_taken, is_valid_email, is_valid_username, username_taken
+
+PASSWORD_HELP = (
+    f"At least {MIN_LENGTH} characters; a few unrelated words make a strong, memorable one."
+)
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field(label: str = "Email") -> StringField:
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[InputRequired(), Length(max=254)],
+        render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"},
+    )
+
+
+def _new_password_field(label: str) -> PasswordField:
+    # Length is checked by password_problem so every rule speaks with one voice;
+    # the Length validator only keeps absurd inputs away from the hasher.
+    return PasswordField(
+        label,
+        validators=[InputRequired(), Length(max=4 * MAX_LENGTH)],
+        description=PASSWORD_HELP,
+        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH},
+    )
+
+
+def _check_email_format(_form: FlaskForm, field: Field) -> None:
+    if field.data and not is_valid_email(field.data):
+        raise ValidationError("Enter an email address like name@example.com.")
+
+
+def _check_new_password(field: Field, personal: tuple[str | None, ...]) -> None:
+    problem = password_problem(field.data or "", personal=personal)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _check_current_password(field: Field, password_hash: str | None) -> None:
+    if not password_hash or not verify_password(password_hash, field.data or ""):
+        raise ValidationError("That is not your current password.")
 
 
 class LoginForm(FlaskForm):
     login = StringField(
         "Email or username",
-        validators=[DataRequired(), Length(max=254)],
+        validators=[InputRequired(), Length(max=254)],
         render_kw={"autocomplete": "username", "autofocus": True},
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(max=1024)],
+        validators=[InputRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me logged in on this device for 30 days")
+
+
+class RegisterForm(FlaskForm):
+    email = _email_field()
+    username = StringField(
+        "Username",
+        filters=[_strip],
+        validators=[InputRequired(), Length(max=32)],
+        description="3 to 32 letters, digits, dots, dashes or underscores.",
+        render_kw={"autocomplete": "username", "maxlength": 32},
+    )
+    full_name = StringField(
+        "Full name (optional)",
+        filters=[_strip],
+        validators=[Optional(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    password = _new_password_field("Password")
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[InputRequired(), EqualTo("password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_email(self, field: Field) -> None:
+        _check_email_format(self, field)
+        if email_taken(field.data):
+            raise ValidationError("An account with this email already exists.")
+
+    def validate_username(self, field: Field) -> None:
+        if not is_valid_username(field.data):
+            raise ValidationError("Use 3 to 32 letters, digits, dots, dashes or underscores.")
+        if username_taken(field.data):
+            raise ValidationError("This username is taken.")
+
+    def validate_password(self, field: Field) -> None:
+        _check_new_password(field, personal_words(self.username.data, self.email.data))
+
+
+class ProfileForm(FlaskForm):
+    # Tells the two forms of the account page apart (their field names are fixed).
+    form_name = HiddenField(default="profile")
+    full_name = StringField(
+        "Full name",
+        filters=[_strip],
+        validators=[Optional(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = _email_field()
+
+    def __init__(self, *args, user_id=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_id = user_id
+
+    def validate_email(self, field: Field) -> None:
+        _check_email_format(self, field)
+        if email_taken(field.data, except_user_id=self.user_id):
+            raise ValidationError("Another account uses this email.")
+
+
+class PasswordChangeForm(FlaskForm):
+    form_name = HiddenField(default="password")
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = _new_password_field("New password")
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[InputRequired(), EqualTo("new_password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(
+        self, *args, password_hash: str, personal: tuple[str | None, ...] = (), **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_hash = password_hash
+        self.personal = personal
+
+    def validate_current_password(self, field: Field) -> None:
+        _check_current_password(field, self.password_hash)
+
+    def validate_new_password(self, field: Field) -> None:
+        _check_new_password(field, self.personal)
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired(), Length(max=1024)],
+        description="Deleting the account removes every expense, category, budget and "
+        "receipt in it. This cannot be undone.",
+        render_kw={"autocomplete": "current-password"},
+    )
+
+    def __init__(self, *args, password_hash: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_hash = password_hash
+
+    def validate_password(self, field: Field) -> None:
+        _check_current_password(field, self.password_hash)

@@ -34,3 +34,19 @@ def needs_rehash(password_hash: str) -> bool:
         return _hasher().check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
+
+
+_dummy_hashes: dict[tuple[int, int, int], str] = {}
+
+
+def verify_dummy(password: str) -> None:
+    """Spend the time a real check would, for a login naming no account.
+
+    Without it an unknown user answers measurably faster than a wrong
+    password, which tells an attacker which accounts exist.
+    """
+    hasher = _hasher()
+    params = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if params not in _dummy_hashes:
+        _dummy_hashes[params] = hasher.hash("not the password of any account")
+    verify_password(_dummy_hashes[params], password)

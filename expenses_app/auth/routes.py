@@ -1,58 +1,185 @@
-"""Accounts: registration, login, logout, the account page."""
+"""Accounts: registration, login, logout, the account page, deletion."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import utcnow
+from ..models import User
 from ..security import safe_next_url
-from .forms import LoginForm
-from .passwords import verify_password
-from .services import find_user_by_login
+from . import services
+from .events import security_event
+from .forms import DeleteAccountForm, LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
+from .password_policy import personal_words
+from .sessions import end_all_sessions, end_session, is_remembered, start_session
+from .throttling import limit_login_attempts, mark_failed_login
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+def _enter_session(user: User, *, remember: bool) -> None:
+    """Bind this browser to `user`'s new session row (created and committed before).
+
+    Clearing first means nothing planted before login survives it, the
+    pre-login CSRF token included (session fixation).
+    """
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def _status(*forms) -> int:
+    return 422 if any(form.errors for form in forms) else 200
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limit_login_attempts
 def login():
+    target = safe_next_url(request.args.get("next")) or url_for("dashboard.index")
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.index"))
+        return redirect(target)
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user_by_login(form.login.data)
-        if (
-            user is not None
-            and user.is_active
-            and verify_password(user.password_hash, form.password.data)
-        ):
-            user.last_login_at = utcnow()
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            start_session(user, remember=form.remember.data)
             db.session.commit()
-            # A fresh session at login: nothing planted before it survives.
-            session.clear()
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next_url(request.args.get("next")) or url_for("dashboard.index"))
+            _enter_session(user, remember=form.remember.data)
+            security_event("login", user_id=user.id)
+            return redirect(target)
+        # The same words whether the account exists or not.
         form.form_errors.append("Wrong email/username or password.")
-    return render_template(
-        "auth/login.html", form=form
-    ), 422 if form.errors or form.form_errors else 200
+        security_event("login_failed", login=form.login.data)
+    if request.method == "POST":
+        mark_failed_login()
+        # End the transaction now: the throttle counts this failure on its own
+        # connection after the view, and SQLite has a single writer.
+        db.session.rollback()
+    return render_template("auth/login.html", form=form), _status(form)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    return render_template("auth/placeholder.html", title="Register")
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=form.email.data,
+                username=form.username.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+            )
+            start_session(user, remember=False)
+            db.session.commit()
+        except IntegrityError:
+            # Someone registered the same email or username a moment ago.
+            db.session.rollback()
+            form.form_errors.append("That email or username was just taken. Try another.")
+        else:
+            _enter_session(user, remember=False)
+            security_event("register", user_id=user.id)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/register.html", form=form), _status(form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    user = current_user._get_current_object()
+    end_session(user)
+    db.session.commit()
+    security_event("logout", user_id=user.id)
+    # Clear first: logout_user then leaves the note that deletes the remember cookie.
+    session.clear()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
 
+def _submitted_form() -> str | None:
+    """Which account form a POST came from: the hidden `form_name`, or failing
+    that the contract's field names (a script may omit the hidden field)."""
+    if request.method != "POST":
+        return None
+    name = request.form.get("form_name")
+    if name in ("profile", "password"):
+        return name
+    return "password" if "new_password" in request.form else "profile"
+
+
+def _account_forms(user: User, submitted: str | None):
+    def data_for(name: str) -> dict:
+        return {} if submitted == name else {"formdata": None}
+
+    profile = ProfileForm(obj=user, user_id=user.id, **data_for("profile"))
+    passwords = PasswordChangeForm(
+        password_hash=user.password_hash,
+        personal=personal_words(user.username, user.email),
+        **data_for("password"),
+    )
+    return profile, passwords
+
+
+def _render_account(profile, passwords, delete_form):
+    return render_template(
+        "auth/account.html", profile=profile, passwords=passwords, delete_form=delete_form
+    ), _status(profile, passwords, delete_form)
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    return render_template("auth/placeholder.html", title="Account")
+    user = current_user._get_current_object()
+    submitted = _submitted_form()
+    profile, passwords = _account_forms(user, submitted)
+    if submitted == "profile" and profile.validate_on_submit():
+        services.update_profile(user, full_name=profile.full_name.data, email=profile.email.data)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            profile.email.errors.append("Another account uses this email.")
+        else:
+            flash("Profile saved.", "success")
+            return redirect(url_for("auth.account"))
+    if submitted == "password" and passwords.validate_on_submit():
+        return _change_password(user, passwords.new_password.data)
+    delete_form = DeleteAccountForm(formdata=None, password_hash=user.password_hash)
+    return _render_account(profile, passwords, delete_form)
+
+
+def _change_password(user: User, new_password: str):
+    # Every session ends, this browser's included; it gets a fresh one at once,
+    # so a copy of its old session or remember cookie is worthless too.
+    remember = is_remembered(user)
+    services.change_password(user, new_password)
+    end_all_sessions(user.id)
+    start_session(user, remember=remember)
+    db.session.commit()
+    _enter_session(user, remember=remember)
+    security_event("password_changed", user_id=user.id)
+    flash("Password changed. Every other device has been logged out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/delete")
+@login_required
+def delete():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm(password_hash=user.password_hash)
+    if not form.validate_on_submit():
+        security_event("account_delete_refused", user_id=user.id)
+        profile, passwords = _account_forms(user, None)
+        return _render_account(profile, passwords, form)
+    user_id = user.id
+    services.delete_account(user_id)
+    db.session.commit()
+    session.clear()
+    logout_user()
+    security_event("account_deleted", user_id=user_id)
+    flash("Your account and everything in it have been deleted.", "info")
+    return redirect(url_for("auth.login"))

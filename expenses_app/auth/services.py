@@ -1,11 +1,25 @@
-"""Account rules shared by the pages and the CLI."""
+"""Account rules shared by the pages and the CLI.
+
+Services take plain values and never commit: the route commits once.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+import re
+import uuid
 
+from sqlalchemy import delete, or_, select
+
+from ..categories.services import ensure_default_categories
 from ..extensions import db
-from ..models import User
+from ..models import User, utcnow
+from .passwords import hash_password, needs_rehash, verify_dummy, verify_password
+
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,32}")
+# Deliberately loose: one @, no spaces, a dot in the domain. Proving an address
+# works needs an email round trip, which this self-hosted app does not send.
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_MAX_LENGTH = 254
 
 
 def normalise_email(email: str) -> str:
@@ -15,6 +29,15 @@ def normalise_email(email: str) -> str:
 def username_key(username: str) -> str:
     """The case-insensitive identity of a username."""
     return username.strip().casefold()
+
+
+def is_valid_username(username: str) -> bool:
+    """3 to 32 of letters, digits, `_`, `-`, `.` (already trimmed)."""
+    return USERNAME_RE.fullmatch(username) is not None
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= EMAIL_MAX_LENGTH and EMAIL_RE.fullmatch(email) is not None
 
 
 def find_user_by_login(login: str) -> User | None:
@@ -27,3 +50,71 @@ def find_user_by_login(login: str) -> User | None:
             or_(User.email == normalise_email(login), User.username_key == username_key(login))
         )
     )
+
+
+def email_taken(email: str, *, except_user_id: uuid.UUID | None = None) -> bool:
+    """Whether another account already uses `email` (compared normalised)."""
+    stmt = select(User.id).where(User.email == normalise_email(email))
+    if except_user_id is not None:
+        stmt = stmt.where(User.id != except_user_id)
+    return db.session.scalar(stmt) is not None
+
+
+def username_taken(username: str) -> bool:
+    """Whether an account already uses `username` in any letter case."""
+    return (
+        db.session.scalar(select(User.id).where(User.username_key == username_key(username)))
+        is not None
+    )
+
+
+def register_user(*, email: str, username: str, password: str, full_name: str | None) -> User:
+    """Create an account with the default categories.
+
+    A concurrent registration of the same email or username surfaces as an
+    IntegrityError at commit; the caller turns it into a form error.
+    """
+    user = User(
+        email=normalise_email(email),
+        username=username.strip(),
+        username_key=username_key(username),
+        full_name=(full_name or "").strip() or None,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    ensure_default_categories(user.id)
+    return user
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active user with this login and password, or None.
+
+    Unknown accounts cost the same hashing time as wrong passwords. A hash
+    made with weaker parameters than configured now is upgraded in place.
+    """
+    user = find_user_by_login(login)
+    if user is None or not user.is_active:
+        verify_dummy(password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def update_profile(user: User, *, full_name: str | None, email: str) -> None:
+    user.full_name = (full_name or "").strip() or None
+    user.email = normalise_email(email)
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Store a new hash. Ending the other sessions is the caller's job (sessions.py)."""
+    user.password_hash = hash_password(new_password)
+
+
+def delete_account(user_id: uuid.UUID) -> None:
+    """Delete the user; the database's ON DELETE CASCADE removes all they own."""
+    db.session.execute(delete(User).where(User.id == user_id))

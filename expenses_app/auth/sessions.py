@@ -1,14 +1,27 @@
-"""Flask-Login wiring: which user a session belongs to, and when it stops counting."""
+"""Server-side login sessions and their Flask-Login wiring.
+
+Flask keeps its session in a signed cookie, so on its own a copied cookie
+keeps working after logout. Each login therefore gets a `user_sessions` row
+holding the hash of a random token, and the id Flask-Login stores in the
+session and remember cookies is `<user uuid>:<token>` (its "alternative
+tokens" pattern). A cookie counts only while its row is live: logout revokes
+the row, a password change revokes every row (the current browser gets a
+fresh one), and deleting the account deletes them all through the foreign
+key. Reading a session never writes, so GET requests stay read-only.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 import uuid
 
-from flask import Flask
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db, login_manager
-from ..models import User
+from ..models import User, UserSession, utcnow
 
 
 def configure_login(app: Flask) -> None:
@@ -16,24 +29,100 @@ def configure_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
+    # "strong" would throw the session away whenever the address changes (a phone
+    # moving between networks); revocation is handled by the session rows instead.
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
 
 
-def load_user(session_id: str) -> User | None:
-    """The user behind a session or remember cookie, if that cookie is still valid.
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
-    The id Flask-Login stores is `<uuid>:<session_version>`; bumping the
-    user's `session_version` (logout, password change, deletion) makes every
-    cookie issued before it worthless, even a copied one.
+
+def _lifetime(remember: bool) -> dt.timedelta:
+    key = "REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"
+    value = current_app.config[key]
+    return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=int(value))
+
+
+def start_session(user: User, *, remember: bool) -> None:
+    """Record a new login for `user`; afterwards `user.get_id()` names it.
+
+    Also deletes the user's expired and revoked rows, so the table stays small
+    without a cleanup job. The caller commits.
     """
-    user_part, _, version_part = session_id.partition(":")
+    now = utcnow()
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            or_(UserSession.expires_at <= now, UserSession.revoked_at.is_not(None)),
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + _lifetime(remember),
+            remember=remember,
+        )
+    )
+    user.session_token = token
+
+
+def is_remembered(user: User) -> bool:
+    """Whether the session `user` was loaded for was a "keep me logged in" login."""
+    if not user.session_token:
+        return False
+    return bool(
+        db.session.scalar(
+            select(UserSession.remember).where(
+                UserSession.token_hash == _token_hash(user.session_token)
+            )
+        )
+    )
+
+
+def end_session(user: User) -> None:
+    """Revoke the session `user` was loaded for (logout). The caller commits."""
+    if user.session_token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _token_hash(user.session_token))
+            .values(revoked_at=utcnow())
+        )
+
+
+def end_all_sessions(user_id: uuid.UUID) -> None:
+    """Revoke every live session of a user, in every browser. The caller commits."""
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def load_user(session_id: str) -> User | None:
+    """The user behind a session or remember cookie while its session row is live."""
+    user_part, _, token = session_id.partition(":")
     try:
         user_id = uuid.UUID(user_part)
-        version = int(version_part)
     except ValueError:
         return None
-    user = db.session.scalar(select(User).where(User.id == user_id))
-    if user is None or not user.is_active or user.session_version != version:
+    if not token:
         return None
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.is_active.is_(True),
+            UserSession.token_hash == _token_hash(token),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow(),
+        )
+    )
+    if user is not None:
+        user.session_token = token
     return user

@@ -6,7 +6,7 @@ from .category import Category
 from .expense import MAX_AMOUNT, PAYMENT_METHODS, Expense, Receipt, Tag, expense_tags
 from .rate_limit import RateLimitCounter
 from .types import Money, UTCDateTime, utcnow
-from .user import User
+from .user import User, UserSession
 
 __all__ = [
     "MAX_AMOUNT",
@@ -27,6 +27,7 @@ __all__ = [
     "UUIDPk",
     "Versioned",
     "User",
+    "UserSession",
     "expense_tags",
     "utcnow",
 ]

@@ -1,13 +1,16 @@
-"""Accounts."""
+"""Accounts and their server-side login sessions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import ClassVar
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Timestamps, UUIDPk
+from .types import utcnow
 
 
 class User(UUIDPk, Timestamps, Base):
@@ -22,10 +25,13 @@ class User(UUIDPk, Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     is_verified: Mapped[bool] = mapped_column(default=False)
-    # Bumped by logout, password change and deletion: part of the Flask-Login id,
-    # so every session and remember cookie issued before the bump stops working.
-    session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[dt.datetime | None]
+
+    # The token of the login session this object was loaded for (not a column).
+    # Flask-Login stores `get_id()` in the session and remember cookies, so the
+    # cookies name a server-side session row that logout and password changes
+    # can revoke.
+    session_token: ClassVar[str | None] = None
 
     # Flask-Login protocol, written out so the model does not import flask_login.
     @property
@@ -37,7 +43,24 @@ class User(UUIDPk, Timestamps, Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if not self.session_token:
+            raise RuntimeError("a user can only be logged in through a session token")
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class UserSession(UUIDPk, Base):
+    """One login (one browser): valid until it expires or is revoked."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index(None, "user_id", "expires_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # SHA-256 of the random token in the cookie: a copy of the table logs no one in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    remember: Mapped[bool] = mapped_column(default=False)

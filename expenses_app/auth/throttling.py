@@ -1,0 +1,62 @@
+"""Login throttling: failed attempts are counted per account and per address.
+
+Only failures count (`deduct_when`), so a user who types the password right
+is never locked out by their own successes. Once a limit is reached the
+request is refused with 429 before any password is hashed. The counters live
+in the database (see limiter_storage.py) so every worker shares them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response, current_app, g, request
+from flask_limiter import RequestLimit
+from flask_limiter.util import get_remote_address
+
+from ..extensions import limiter
+from .events import security_event
+
+
+def account_key() -> str:
+    """The account a login attempt names, normalised and hashed (the counter
+    table then holds no email addresses, and keys stay short)."""
+    login = request.form.get("login", "").strip().casefold()
+    return "account:" + hashlib.sha256(login.encode()).hexdigest()[:32]
+
+
+def address_key() -> str:
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def mark_failed_login() -> None:
+    g.login_failed = True
+
+
+def _failed(_response: Response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _log_breach(limit: RequestLimit) -> None:
+    security_event("login_throttled", login=request.form.get("login", ""))
+
+
+def _per_account() -> str:
+    return current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"]
+
+
+def _per_address() -> str:
+    return current_app.config["RATELIMIT_LOGIN_PER_ADDRESS"]
+
+
+def limit_login_attempts(view):
+    """Decorate the login view with both limits (POST only)."""
+    for limit_value, key_func in ((_per_address, address_key), (_per_account, account_key)):
+        view = limiter.limit(
+            limit_value,
+            key_func=key_func,
+            methods=["POST"],
+            deduct_when=_failed,
+            on_breach=_log_breach,
+        )(view)
+    return view
