@@ -23,10 +23,20 @@ def clean(value: object) -> str:
     return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
-def security_event(event: str, *, user_id: uuid.UUID | None = None, login: str | None = None):
-    """Log one security event with the client address (after ProxyFix, if configured)."""
+def security_event(
+    event: str,
+    *,
+    user_id: uuid.UUID | None = None,
+    login: str | None = None,
+    level: int = logging.INFO,
+) -> None:
+    """Log one security event with the client address (after ProxyFix, if configured).
+
+    Refusals and failures use WARNING, so they show even without logging set up.
+    """
     address = request.remote_addr if has_request_context() else None
-    log.warning(
+    log.log(
+        level,
         "security event=%s user_id=%s login=%s ip=%s",
         event,
         user_id or "-",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +52,7 @@ def login():
             return redirect(target)
         # The same words whether the account exists or not.
         form.form_errors.append("Wrong email/username or password.")
-        security_event("login_failed", login=form.login.data)
+        security_event("login_failed", login=form.login.data, level=logging.WARNING)
     if request.method == "POST":
         mark_failed_login()
         # End the transaction now: the throttle counts this failure on its own
@@ -172,7 +174,7 @@ def delete():
     user = current_user._get_current_object()
     form = DeleteAccountForm(password_hash=user.password_hash)
     if not form.validate_on_submit():
-        security_event("account_delete_refused", user_id=user.id)
+        security_event("account_delete_refused", user_id=user.id, level=logging.WARNING)
         profile, passwords = _account_forms(user, None)
         return _render_account(profile, passwords, form)
     user_id = user.id

@@ -9,6 +9,7 @@ in the database (see limiter_storage.py) so every worker shares them.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from flask import Response, current_app, g, request
 from flask_limiter import RequestLimit
@@ -38,7 +39,7 @@ def _failed(_response: Response) -> bool:
 
 
 def _log_breach(limit: RequestLimit) -> None:
-    security_event("login_throttled", login=request.form.get("login", ""))
+    security_event("login_throttled", login=request.form.get("login", ""), level=logging.WARNING)
 
 
 def _per_account() -> str:
