@@ -97,6 +97,8 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # Absolute lifetimes of a login, enforced by its server-side session row
+    # (auth/sessions.py): 12 hours, or 30 days with "keep me logged in".
     PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
     REMEMBER_COOKIE_DURATION = 30 * 24 * 60 * 60
     REMEMBER_COOKIE_HTTPONLY = True
@@ -168,8 +170,11 @@ class TestingConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     SESSION_COOKIE_SECURE = True
+    # __Host- cookies are refused by browsers unless Secure, Path=/ and host-only.
     SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember"
     REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
     HSTS = True
 
 
@@ -200,8 +205,9 @@ def validate(settings: Mapping[str, Any]) -> None:
             )
         if settings.get("DEBUG"):
             raise ConfigError("DEBUG must be off when APP_ENV=production")
-        if not settings.get("SESSION_COOKIE_SECURE"):
-            raise ConfigError("SESSION_COOKIE_SECURE must be on when APP_ENV=production")
+        for flag in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+            if not settings.get(flag):
+                raise ConfigError(f"{flag} must be on when APP_ENV=production")
     elif not secret:
         raise ConfigError("SECRET_KEY is not set")
     normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"], "SQLALCHEMY_DATABASE_URI")

@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -33,6 +34,10 @@ def register_error_handlers(app: Flask) -> None:
 def _render(code: int, message: str | None, request_id: str | None = None):
     if request.path.startswith("/health"):
         return jsonify(status="error", error=TITLES.get(code, "error")), code
+    if request_ctx.url_adapter is None:
+        # The request never reached routing (an untrusted Host header): the
+        # layout cannot build its links, so answer in plain text.
+        return TITLES.get(code, "Error"), code, {"Content-Type": "text/plain; charset=utf-8"}
     template = f"errors/{code}.html" if code in HANDLED else "errors/generic.html"
     return (
         render_template(
