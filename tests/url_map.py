@@ -1,0 +1,129 @@
+"""The app's routes, read from `app.url_map`, with sample URLs for each.
+
+Route-walking tests (access, CSRF, isolation) use these so that a route added
+later is covered without anyone remembering to list it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy import select
+
+from expenses_app.extensions import db
+from expenses_app.models import Receipt, Tag
+
+from .factories import make_budget, make_category, make_expense
+
+# Endpoints anyone may reach without logging in, each for a reason:
+PUBLIC_ENDPOINTS = {
+    "auth.login",  # the way in
+    "auth.register",  # the other way in
+    "static",  # CSS and icons, no user data
+    "health.health",  # liveness probe for the process manager
+    "health.health_db",  # readiness probe
+}
+STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    rule: str
+    methods: frozenset[str]
+    # argument name -> converter name ("default" for a plain <name>)
+    arguments: Mapping[str, str]
+
+    @property
+    def id_arguments(self) -> list[str]:
+        return [name for name, converter in self.arguments.items() if converter == "uuid"]
+
+    def build(self, values: Mapping[str, object]) -> str:
+        def replace(match: re.Match) -> str:
+            return str(values[match.group("name")])
+
+        return _ARGUMENT.sub(replace, self.rule)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.rule}"
+
+
+def routes(app: Flask) -> Iterator[Route]:
+    for rule in app.url_map.iter_rules():
+        arguments = {
+            match.group("name"): match.group("converter") or "default"
+            for match in _ARGUMENT.finditer(rule.rule)
+        }
+        methods = frozenset(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        yield Route(rule.endpoint, rule.rule, methods, arguments)
+
+
+def placeholder_values(route: Route) -> dict[str, object]:
+    """Arguments that satisfy each converter (ids that belong to no one)."""
+    samples: dict[str, Callable[[], object]] = {
+        "uuid": uuid.uuid4,
+        "int": lambda: 1,
+        "float": lambda: 1.0,
+        "default": lambda: "sample",
+        "string": lambda: "sample",
+        "path": lambda: "sample",
+    }
+    return {name: samples[converter]() for name, converter in route.arguments.items()}
+
+
+def snapshot(app: Flask, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """Every row of every table, to prove a request changed nothing."""
+    with app.app_context():
+        return {
+            table.name: sorted(
+                (tuple(str(value) for value in row) for row in db.session.execute(select(table))),
+            )
+            for table in db.metadata.sorted_tables
+            if table.name not in skip
+        }
+
+
+def make_receipt(app: Flask, user_id: uuid.UUID, expense_id: uuid.UUID) -> uuid.UUID:
+    data = b"%PDF-1.4\n% a tiny receipt\n"
+    with app.app_context():
+        receipt = Receipt(
+            user_id=user_id,
+            expense_id=expense_id,
+            filename="receipt.pdf",
+            content_type="application/pdf",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            data=data,
+        )
+        db.session.add(receipt)
+        db.session.commit()
+        return receipt.id
+
+
+def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
+    """One of each kind of object for `user_id`, by the URL argument that names it.
+
+    A route argument missing here makes the isolation test fail: add the new
+    kind of object here (with the factories) when you add such a route.
+    """
+    category = make_category(app, user_id, "Isolated")
+    expense = make_expense(app, user_id, category=category, tags=("isolated",))
+    trashed = make_expense(app, user_id, category=category, deleted=True)
+    receipt = make_receipt(app, user_id, expense)
+    budget = make_budget(app, user_id, category="Isolated")
+    with app.app_context():
+        tag = db.session.scalar(select(Tag.id).where(Tag.user_id == user_id))
+    return {
+        "category_id": [category],
+        # A trashed expense too: trash routes (restore) load only those.
+        "expense_id": [expense, trashed],
+        "receipt_id": [receipt],
+        "budget_id": [budget],
+        "tag_id": [tag],
+    }
