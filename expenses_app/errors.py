@@ -10,6 +10,7 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .auth.events import security_event
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def _handle_http(exc: HTTPException):
     if isinstance(exc, InternalServerError):
         return _handle_unexpected(exc.original_exception or exc)
     message = exc.description if isinstance(exc, CSRFError) else None
+    if isinstance(exc, CSRFError):
+        security_event("csrf_refused", level=logging.WARNING)
     if exc.code == 400 and message is None:
         message = exc.description
     response = _render(exc.code or 500, message)

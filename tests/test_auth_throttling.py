@@ -1,4 +1,13 @@
+import http.cookiejar
+import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -7,7 +16,7 @@ from expenses_app.auth.limiter_storage import DatabaseStorage
 from expenses_app.extensions import db, limiter
 from expenses_app.models import RateLimitCounter
 
-from .conftest import post_form
+from .conftest import CSRF_RE, post_form
 from .factories import make_user
 
 
@@ -128,3 +137,84 @@ def test_storage_counts_windows_and_expires_them(app, throttled):
 
 def test_limiter_uses_the_database_storage(app):
     assert isinstance(limiter.storage, DatabaseStorage)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Browser:
+    """A tiny cookie-keeping HTTP client for a real server on 127.0.0.1."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
+        )
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=20) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def post_form(self, path: str, data: dict) -> int:
+        _status, html = self.request(path)
+        match = CSRF_RE.search(html)
+        return self.request(path, {**data, "csrf_token": match.group(1) or match.group(2)})[0]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def server_is_up(browser: Browser) -> bool:
+    try:
+        return browser.request("/health")[0] == 200
+    except urllib.error.URLError:
+        return False
+
+
+@pytest.mark.slow
+def test_throttling_is_shared_by_several_gunicorn_workers(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'workers.db'}",
+        "SECRET_KEY": "a-shared-secret-key-for-the-worker-test-0000",
+    }
+    root = Path(__file__).resolve().parent.parent
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        browser = Browser(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while not server_is_up(browser):
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        password = "a passphrase for the worker test"
+        account = {"email": "w@example.com", "username": "worker"}
+        account |= {"password": password, "confirm": password}
+        assert browser.post_form("/auth/register", account) == 302
+        wrong = {"login": "worker", "password": "wrong!!!!"}
+        statuses = [Browser(browser.base).post_form("/auth/login", wrong) for _ in range(5)]
+        right = {"login": "worker", "password": password}
+        last = Browser(browser.base).post_form("/auth/login", right)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert statuses == [422] * 5
+    assert last == 429

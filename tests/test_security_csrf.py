@@ -54,3 +54,9 @@ def test_a_valid_token_is_accepted(app, client, user):
         "/auth/login", data={"login": user.username, "password": user.password, "csrf_token": token}
     )
     assert response.status_code == 302
+
+
+def test_a_refused_csrf_token_is_logged_as_a_security_event(client, caplog):
+    client.post("/auth/login", data={"login": "x", "password": "y"})
+
+    assert "security event=csrf_refused" in caplog.text
