@@ -7,7 +7,7 @@ from flask import Flask
 from expenses_app import create_app
 from expenses_app.extensions import db
 
-from .conftest import csrf_token, post_form
+from .conftest import csrf_token
 from .factories import make_user
 
 EXPECTED = {
@@ -234,7 +234,3 @@ def test_logged_in_pages_carry_the_headers(client, logged_in):
         response = client.get(path)
         assert response.status_code == 200, path
         assert_hardened(response)
-
-
-def test_post_form_helper_round_trip_still_works(client, logged_in):
-    assert post_form(client, "/auth/logout", page="/").status_code == 302
