@@ -5,7 +5,7 @@ from email.utils import parsedate_to_datetime
 from sqlalchemy import func, select
 
 from expenses_app.extensions import db
-from expenses_app.models import UserSession
+from expenses_app.models import User, UserSession
 
 from .conftest import count_queries, csrf_token, login, post_form
 from .factories import make_user
@@ -208,3 +208,14 @@ def test_two_users_sessions_are_independent(app):
     post_form(a, "/auth/logout", page="/")
     assert is_logged_in(b)
     assert "bob" in b.get("/auth/account").get_data(as_text=True)
+
+
+def test_disabling_a_user_ends_their_sessions(app, client, user):
+    log_in(client, user, remember=True)
+    remembered = client.get_cookie("remember_token").value
+    with app.app_context():
+        db.session.get(User, user.id).is_active = False
+        db.session.commit()
+
+    assert not is_logged_in(client)
+    assert not is_logged_in(replay(app, remember_token=remembered))

@@ -218,3 +218,12 @@ def test_throttling_is_shared_by_several_gunicorn_workers(tmp_path):
         server.wait(timeout=20)
     assert statuses == [422] * 5
     assert last == 429
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_address_limit(app, client, throttled):
+    for number in range(8):
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"203.0.113.{number}"
+        attempt(client, f"someone{number}", "wrong password!")
+
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+    assert attempt(client, "someone-new", "wrong password!").status_code == 429
