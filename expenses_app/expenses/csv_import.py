@@ -34,6 +34,7 @@ FIELD_SIZE_LIMIT = 100_000
 CATEGORY_MAX_LENGTH = 50
 DESCRIPTION_MAX_LENGTH = 200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 Fingerprint = tuple[dt.date, Decimal, str, str]
 
@@ -188,6 +189,8 @@ def _text_problems(
         problems.append("the category is missing")
     elif len(category) > CATEGORY_MAX_LENGTH:
         problems.append(f"the category is longer than {CATEGORY_MAX_LENGTH} characters")
+    elif _CONTROL_CHARS.search(category):
+        problems.append("the category contains control characters")
     if not description.strip():
         problems.append("the description is missing")
     elif len(description) > DESCRIPTION_MAX_LENGTH:

@@ -22,8 +22,7 @@ class ImportForm(FlaskForm):
     file = FileField(
         "CSV file",
         validators=[FileRequired("Choose a CSV file to import.")],
-        description="The format of the export: date,amount,category,description,"
-        "payment_method,tags,notes (UTF-8).",
+        description="A UTF-8 CSV file in the export's format (see below).",
         render_kw={"accept": ".csv,text/csv"},
     )
 
