@@ -199,7 +199,7 @@ def test_delete_unused_category_removes_it_and_its_budgets(app, client, logged_i
     with app.app_context():
         assert db.session.get(Budget, budget) is None
     flashes = client.get("/categories/").get_data(as_text=True)
-    assert "1 budgets on it were removed" in flashes
+    assert "1 budget on it removed with it" in flashes
 
 
 @pytest.mark.parametrize("trashed", [False, True])
@@ -322,3 +322,25 @@ def test_name_taken_by_a_concurrent_request_is_a_form_error(app, client, logged_
             )
             == 1
         )
+
+
+def test_edit_without_version_field_saves(app, client, logged_in):
+    cat = category_id(app, logged_in.id, "Food")
+    response = post_form(client, f"/categories/{cat}/edit", {"name": "Meals", "color": "#ef4444"})
+    assert response.status_code == 302
+    assert category_row(app, cat).name == "Meals"
+
+
+def test_move_reports_how_many_expenses_moved(app, client, logged_in):
+    cat = category_id(app, logged_in.id, "Food")
+    target = category_id(app, logged_in.id, "Health")
+    make_expense(app, logged_in.id, category="Food")
+    make_expense(app, logged_in.id, category="Food")
+    response = post_form(
+        client,
+        f"/categories/{cat}/delete",
+        {"move_to": str(target)},
+        page="/categories/",
+        follow_redirects=True,
+    )
+    assert "Category “Food” deleted. 2 expenses moved." in response.get_data(as_text=True)

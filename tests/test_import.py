@@ -477,3 +477,23 @@ def test_ten_thousand_rows_import_quickly_on_sqlite(app, logged_in):
     # About 1 s on an idle 2-core box; the bound leaves room for a busy CI machine
     # while still failing a per-row implementation (statement counts are tested above).
     assert elapsed < 6, f"importing 10,000 rows took {elapsed:.2f} s"
+
+
+def test_overlapping_file_adds_only_the_new_rows(app, client, logged_in):
+    a = ["2024-05-01", "1.00", "Food", "A", "cash", "", ""]
+    b = ["2024-05-02", "2.00", "Food", "B", "cash", "", ""]
+    c = ["2024-05-03", "3.00", "Food", "C", "cash", "", ""]
+    upload(client, csv_bytes(a, b))
+    response = upload(client, csv_bytes(b, c))
+    assert "1 imported, 1 skipped as duplicates" in response.get_data(as_text=True)
+    assert [row[3] for row in stored(app, logged_in.id)] == ["A", "B", "C"]
+
+
+def test_body_over_the_request_limit_is_413_and_imports_nothing(
+    app, client, logged_in, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2000)
+    rows = [["2024-01-01", "1.00", "Food", f"Row {n}", "cash", "", ""] for n in range(100)]
+    response = upload(client, csv_bytes(*rows))
+    assert response.status_code == 413
+    assert expense_count(app, logged_in.id) == 0

@@ -114,7 +114,9 @@ class CategoryForm(FlaskForm):
 
 class EditCategoryForm(CategoryForm):
     # The version the editor started from: a save based on a stale copy is refused.
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    # Optional, because the contract's fields do not include it: a script that
+    # posts only those gets last-write-wins, every browser form gets the check.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class DeleteCategoryForm(FlaskForm):

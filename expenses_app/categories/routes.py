@@ -131,9 +131,8 @@ def _with_row_ids(category_id: uuid.UUID, form: DeleteCategoryForm) -> DeleteCat
 
 
 def _in_use_message(count: int) -> str:
-    noun = "expense uses" if count == 1 else "expenses use"
     return (
-        f"{count} {noun} this category (the trash included). "
+        f"{_count(count, 'expense uses', 'expenses use')} this category (the trash included). "
         "Choose a category to move them to, then delete."
     )
 
@@ -141,7 +140,13 @@ def _in_use_message(count: int) -> str:
 def _deleted_message(outcome: DeleteOutcome) -> str:
     parts = [f"Category “{outcome.name}” deleted."]
     if outcome.moved:
-        parts.append(f"{outcome.moved} expenses moved.")
+        parts.append(f"{_count(outcome.moved, 'expense', 'expenses')} moved.")
     if outcome.budgets_removed:
-        parts.append(f"{outcome.budgets_removed} budgets on it were removed.")
+        parts.append(
+            f"{_count(outcome.budgets_removed, 'budget', 'budgets')} on it removed with it."
+        )
     return " ".join(parts)
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"

@@ -158,13 +158,16 @@ def create_category(user_id: uuid.UUID, values: CategoryValues) -> Category:
     return category
 
 
-def update_category(category: Category, values: CategoryValues, expected_version: int) -> None:
+def update_category(
+    category: Category, values: CategoryValues, expected_version: int | None = None
+) -> None:
     """Save `values` unless the category changed since the editor loaded `expected_version`.
 
     Raises CategoryConflictError for a stale form, or when another request
     saved between our read and our write (the version column catches that).
+    Without `expected_version` only the second check applies.
     """
-    if category.version != expected_version:
+    if expected_version is not None and category.version != expected_version:
         raise CategoryConflictError
     _assign(category, values)
     try:
