@@ -300,6 +300,7 @@ def test_tags_are_shared_with_existing_ones_case_insensitively(app, client, logg
     ("data", "message"),
     [
         (b"", "empty"),
+        (b'"date"x,amount,category,description,payment_method,tags,notes\n', "header must be"),
         ((HEADER_LINE + "\n2024-01-01,1.00,Fo\x01od,x,cash,,\n").encode(), "control characters"),
         (b"   \n\n", "empty"),
         (HEADER_LINE.encode() + b"\n", "no expenses"),

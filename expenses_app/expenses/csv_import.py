@@ -76,7 +76,7 @@ class ImportSummary:
 def decode_csv(data: bytes, *, max_bytes: int) -> str:
     """The text of an uploaded file: UTF-8 (a BOM is accepted), not empty, not too large."""
     if len(data) > max_bytes:
-        raise CsvImportError([f"The file is larger than {max_bytes // 1024:,} KB."])
+        raise CsvImportError([f"The file is larger than {_size(max_bytes)}: split it."])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -95,7 +95,10 @@ def parse_csv(text: str) -> list[ImportRow]:
     """Every row of `text`, or CsvImportError naming every bad line and why."""
     csv.field_size_limit(FIELD_SIZE_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    _check_header(next(reader, None))
+    try:
+        _check_header(next(reader, None))
+    except csv.Error:
+        _check_header(None)
     rows: list[ImportRow] = []
     problems: list[str] = []
     start = reader.line_num + 1
@@ -139,6 +142,12 @@ def import_expenses(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> ImportSumm
     tag_ids = _resolve_tags(user_id, new_rows)
     _insert(user_id, new_rows, category_ids, tag_ids)
     return ImportSummary(len(new_rows), len(rows) - len(new_rows), created)
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes >= 1024 * 1024:
+        return f"{n_bytes / (1024 * 1024):.3g} MB"
+    return f"{n_bytes / 1024:.3g} KB"
 
 
 def _check_header(cells: list[str] | None) -> None:
