@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import Category
+from ..models import Budget, Category, Expense
+from ..scoping import owned
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,162 @@ def ensure_default_categories(user_id: uuid.UUID) -> list[str]:
         added.append(default.name)
     db.session.flush()
     return added
+
+
+DEFAULT_COLOR = "#64748b"
+
+
+class CategoryConflictError(Exception):
+    """The category changed since the form was opened (optimistic locking)."""
+
+
+class CategoryInUseError(Exception):
+    """Expenses still use the category and no other category was named for them."""
+
+    def __init__(self, expense_count: int):
+        super().__init__(f"{expense_count} expenses use this category")
+        self.expense_count = expense_count
+
+
+@dataclass(frozen=True)
+class CategoryValues:
+    """The user-editable fields of a category, already validated and trimmed."""
+
+    name: str
+    color: str = DEFAULT_COLOR
+    icon: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    """A category with how many expenses use it, for the list page and delete rules."""
+
+    category: Category
+    # Expenses outside the trash: what the user thinks of as "in this category".
+    expense_count: int
+    # Including the trash: the foreign key restricts deletion for these too.
+    total_count: int
+    budget_count: int
+
+    @property
+    def is_in_use(self) -> bool:
+        return self.total_count > 0
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    name: str
+    moved: int
+    budgets_removed: int
+
+
+def list_categories_with_counts(user_id: uuid.UUID) -> list[CategorySummary]:
+    """The user's categories by name, each with its expense and budget counts (one query)."""
+    budget_count = (
+        select(func.count(Budget.id))
+        .where(Budget.category_id == Category.id)
+        .correlate(Category)
+        .scalar_subquery()
+    )
+    stmt = (
+        owned(Category, user_id=user_id)
+        .add_columns(
+            func.count(case((Expense.deleted_at.is_(None), Expense.id))),
+            func.count(Expense.id),
+            budget_count,
+        )
+        .outerjoin(Expense, and_(Expense.category_id == Category.id, Expense.user_id == user_id))
+        .group_by(Category.id)
+        .order_by(Category.name_key)
+    )
+    return [CategorySummary(*row) for row in db.session.execute(stmt)]
+
+
+def category_choices(
+    user_id: uuid.UUID, *, exclude: uuid.UUID | None = None
+) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the user's categories by name, for select fields."""
+    stmt = owned(Category, user_id=user_id).order_by(Category.name_key)
+    if exclude is not None:
+        stmt = stmt.where(Category.id != exclude)
+    return [(category.id, category.name) for category in db.session.scalars(stmt)]
+
+
+def is_name_taken(user_id: uuid.UUID, name: str, *, exclude: uuid.UUID | None = None) -> bool:
+    """Whether another of the user's categories has this name, ignoring case and spacing."""
+    stmt = owned(Category, user_id=user_id).where(Category.name_key == category_key(name))
+    if exclude is not None:
+        stmt = stmt.where(Category.id != exclude)
+    return db.session.scalar(stmt.with_only_columns(Category.id).limit(1)) is not None
+
+
+def create_category(user_id: uuid.UUID, values: CategoryValues) -> Category:
+    """A new category. A name taken meanwhile raises IntegrityError at flush."""
+    category = Category(user_id=user_id)
+    _assign(category, values)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def update_category(
+    category: Category, values: CategoryValues, expected_version: int | None = None
+) -> None:
+    """Save `values` unless the category changed since the editor loaded `expected_version`.
+
+    Raises CategoryConflictError for a stale form, or when another request
+    saved between our read and our write (the version column catches that).
+    Without `expected_version` only the second check applies.
+    """
+    if expected_version is not None and category.version != expected_version:
+        raise CategoryConflictError
+    _assign(category, values)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise CategoryConflictError from None
+
+
+def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> DeleteOutcome:
+    """Delete `category`, first moving its expenses (trash included) to `move_to`.
+
+    Raises CategoryInUseError when expenses use it and `move_to` is None, and
+    LookupError when `move_to` is not another of the owner's categories. The
+    database deletes the category's budgets (ON DELETE CASCADE).
+    """
+    in_use = db.session.scalar(
+        select(func.count(Expense.id)).where(Expense.category_id == category.id)
+    )
+    if in_use and move_to is None:
+        raise CategoryInUseError(in_use)
+    moved = 0
+    if in_use:
+        target = db.session.scalar(
+            owned(Category, user_id=category.user_id)
+            .where(Category.id == move_to, Category.id != category.id)
+            .with_only_columns(Category.id)
+        )
+        if target is None:
+            raise LookupError("move_to is not another of the user's categories")
+        moved = db.session.execute(
+            update(Expense)
+            .where(Expense.category_id == category.id, Expense.user_id == category.user_id)
+            .values(category_id=target, version=Expense.version + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    budgets = db.session.scalar(
+        select(func.count(Budget.id)).where(Budget.category_id == category.id)
+    )
+    outcome = DeleteOutcome(category.name, moved, budgets)
+    db.session.delete(category)
+    db.session.flush()
+    return outcome
+
+
+def _assign(category: Category, values: CategoryValues) -> None:
+    category.name = values.name
+    category.name_key = category_key(values.name)
+    category.color = values.color.lower()
+    category.icon = values.icon or None
+    category.description = values.description or None
