@@ -40,6 +40,8 @@ class ChartItem:
     label: str
     value: Decimal
     color: str | None = None
+    # A shorter text under a column (e.g. `Mar`); the full label stays in the <title>.
+    axis_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def column_chart(title: str, items: Sequence[ChartItem]) -> Chart:
         shapes.append(
             Shape(
                 label=item.label,
-                short_label=short(item.label, 6),
+                short_label=item.axis_label or short(item.label, 6),
                 value_text=format_money(item.value),
                 color=safe_color(item.color),
                 x=left,
