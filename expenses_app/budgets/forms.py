@@ -9,7 +9,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
 from ..models import PERIODS, Category
@@ -44,7 +44,7 @@ class BudgetForm(FlaskForm):
         coerce=as_uuid,
         description="Leave on “All spending” for an overall budget.",
     )
-    amount = AmountField("Amount", validators=[DataRequired("Enter an amount.")])
+    amount = AmountField("Amount", validators=[InputRequired("Enter an amount.")])
     period = SelectField(
         "Period",
         choices=[SelectChoice(name, PERIOD_NAMES[name]) for name in PERIODS],
@@ -91,7 +91,8 @@ class BudgetForm(FlaskForm):
 
     def expected_version(self) -> int | None:
         """The version the user edited, None when the client sent none."""
-        raw = (self.version.data or "").strip()
+        # raw_data, not data: without a submitted value, data is the object's own version.
+        raw = (self.version.raw_data or [""])[0].strip()
         if not raw:
             return None
         return int(raw) if raw.isascii() and raw.isdigit() else STALE_VERSION
