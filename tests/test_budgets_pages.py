@@ -119,7 +119,7 @@ def test_budget_starting_mid_month_counts_only_from_its_start(app, client, logge
     html = client.get("/budgets/").get_data(as_text=True)
     card = budget_card(html, budget)
     assert '<dd class="spent">9.00</dd>' in card
-    assert f"{TODAY.isoformat()} to" in card
+    assert f"{TODAY.isoformat()}</span> to" in card
 
 
 def test_list_runs_a_fixed_number_of_statements(app, client, logged_in):

@@ -141,8 +141,20 @@ def test_default_range_is_the_current_year_grouped_by_category(app, client, logg
     lines = read_csv(client.get("/reports/export.csv"))
     assert lines == [["group", "total", "count"], ["Food", "5.00", "1"]]
     html = client.get("/reports").get_data(as_text=True)
-    assert f"{YEAR}-01-01 to {YEAR}-12-31" in html
+    assert f'name="start" placeholder="YYYY-MM-DD" type="date" value="{YEAR}-01-01"' in html
+    assert f'name="end" placeholder="YYYY-MM-DD" type="date" value="{YEAR}-12-31"' in html
+    assert '<option selected value="category">' in html
     assert html.count("<tbody>") == 1
+
+
+def test_only_one_date_given_keeps_a_sensible_range(app, client, logged_in):
+    uid = logged_in.id
+    make_expense(app, uid, amount="5.00", date=dt.date(2019, 5, 1))
+    make_expense(app, uid, amount="6.00", date=dt.date(2019, 12, 31))
+    lines = read_csv(client.get("/reports/export.csv?start=2019-05-01"))
+    assert lines[1:] == [["Food", "11.00", "2"]]
+    lines = read_csv(client.get("/reports/export.csv?end=2019-06-01"))
+    assert lines[1:] == [["Food", "5.00", "1"]]
 
 
 @pytest.mark.parametrize(

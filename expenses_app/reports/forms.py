@@ -47,8 +47,12 @@ class ReportForm(FlaskForm):
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError("The end date cannot be before the start date.")
 
-    def query(self, today: dt.date) -> ReportQuery:
-        """The validated query; a missing date defaults to the current year's bounds."""
+    def resolve(self, today: dt.date) -> ReportQuery:
+        """The validated query; a missing date defaults to the current year's bounds.
+
+        The defaults are written back into the form, so the page shows the
+        range it reports on.
+        """
         start, end = self.start.data, self.end.data
         if start is None:
             start = dt.date(today.year, 1, 1)
@@ -58,7 +62,9 @@ class ReportForm(FlaskForm):
             end = dt.date(today.year, 12, 31)
             if end < start:
                 end = dt.date(start.year, 12, 31)
-        return ReportQuery(start, end, self.group.data or "category")
+        self.start.data, self.end.data = start, end
+        self.group.data = self.group.data or "category"
+        return ReportQuery(start, end, self.group.data)
 
     def error_text(self) -> str:
         """All errors on one line, for the 400 answer to a bad CSV query."""

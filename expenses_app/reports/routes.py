@@ -20,7 +20,7 @@ def index():
     if not form.validate():
         # Contract: bad values answer 400; the page says which and keeps the form.
         return render_template("reports/index.html", form=form, report=None), 400
-    report = build_report(current_user.id, form.query(dt.date.today()))
+    report = build_report(current_user.id, form.resolve(dt.date.today()))
     return render_template(
         "reports/index.html",
         form=form,
@@ -36,7 +36,7 @@ def export_csv():
     form = ReportForm(formdata=request.args)
     if not form.validate():
         abort(400, description=form.error_text())
-    report = build_report(current_user.id, form.query(dt.date.today()))
+    report = build_report(current_user.id, form.resolve(dt.date.today()))
     return Response(
         report_csv(report),
         mimetype="text/csv",
