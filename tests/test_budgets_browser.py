@@ -122,7 +122,9 @@ def test_dashboard_screenshots_at_phone_and_desktop_width(
     app, live_server, browser, user, tmp_path
 ):
     uid = user.id
-    make_budget(app, uid, amount="300.00")
+    overall = make_budget(
+        app, uid, amount="300.00", start_date=TODAY.replace(day=1) - dt.timedelta(days=200)
+    )
     make_budget(app, uid, amount="120.00", category="Food")
     make_budget(app, uid, amount="40.00", category="Transport", period="weekly")
     for months_ago, amount, category in [
@@ -147,6 +149,8 @@ def test_dashboard_screenshots_at_phone_and_desktop_width(
             ("dashboard", "/"),
             ("budgets", "/budgets/"),
             ("reports", "/reports?group=month"),
+            ("budget", f"/budgets/{overall}"),
+            ("budget-form", "/budgets/new"),
         ):
             page.goto(f"{live_server}{path}")
             page.screenshot(path=str(shots / f"{page_name}-{name}.png"), full_page=True)
