@@ -56,6 +56,7 @@ def update_budget(budget: Budget, values: BudgetValues, expected_version: int | 
 
 
 def delete_budget(budget: Budget) -> None:
+    """Delete the budget; its spending history is computed, so nothing else goes with it."""
     db.session.delete(budget)
     db.session.flush()
 
@@ -68,7 +69,9 @@ def _assign(budget: Budget, values: BudgetValues) -> None:
     budget.category_id = values.category_id
 
 
-def progress_for(budgets: Sequence[Budget], periods: Sequence[Period], today: dt.date):
+def progress_for(
+    budgets: Sequence[Budget], periods: Sequence[Period], today: dt.date
+) -> list[BudgetProgress]:
     """BudgetProgress for each (budget, period) pair, with one spending query for all."""
     if not budgets:
         return []

@@ -84,7 +84,9 @@ def _last_day(day: dt.date) -> dt.date:
     return calendar_period("monthly", day).end
 
 
-def monthly_trend(user_id: uuid.UUID, today: dt.date, count: int = TREND_MONTHS):
+def monthly_trend(
+    user_id: uuid.UUID, today: dt.date, count: int = TREND_MONTHS
+) -> list[MonthTotal]:
     """Spending per month for the last `count` months, months without spending as zero."""
     months = months_back(today, count)
     key = month_key(Expense.date).label("month")
@@ -99,6 +101,7 @@ def monthly_trend(user_id: uuid.UUID, today: dt.date, count: int = TREND_MONTHS)
 
 
 def recent_expenses(user_id: uuid.UUID, limit: int = RECENT_LIMIT) -> list[Expense]:
+    """The latest expenses by date (newest entry first on a tie), categories loaded."""
     stmt = (
         owned(Expense, user_id=user_id)
         .options(joinedload(Expense.category))

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from .queries import GROUPS
-
-GROUP_NAMES = {
-    "category": "Category",
-    "month": "Month",
-    "tag": "Tag",
-    "payment_method": "Payment method",
-}
-
-
-@dataclass(frozen=True)
-class ReportQuery:
-    start: dt.date
-    end: dt.date
-    group: str
+from .queries import GROUP_NAMES, GROUPS, ReportQuery
 
 
 class ReportForm(FlaskForm):

@@ -17,6 +17,12 @@ from ..models import Category, Expense, Tag, expense_tags
 from ..scoping import owned
 
 GROUPS = ("category", "month", "tag", "payment_method")
+GROUP_NAMES = {
+    "category": "Category",
+    "month": "Month",
+    "tag": "Tag",
+    "payment_method": "Payment method",
+}
 ZERO = Decimal("0.00")
 
 
@@ -40,6 +46,15 @@ def _month_key_sqlite(element: month_key, compiler: Any, **kw: Any) -> str:
 @compiles(month_key, "postgresql")
 def _month_key_postgresql(element: month_key, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """What a report covers: inclusive dates and one of GROUPS."""
+
+    start: dt.date
+    end: dt.date
+    group: str
 
 
 @dataclass(frozen=True)

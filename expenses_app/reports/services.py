@@ -12,8 +12,14 @@ from decimal import Decimal
 from ..charts import Chart, ChartItem, bar_chart, column_chart
 from ..expenses.csv_format import escape_cell
 from ..money import format_plain
-from .forms import GROUP_NAMES, ReportQuery
-from .queries import GroupTotal, group_totals, range_total, untagged_total
+from .queries import (
+    GROUP_NAMES,
+    GroupTotal,
+    ReportQuery,
+    group_totals,
+    range_total,
+    untagged_total,
+)
 
 CSV_HEADER = ("group", "total", "count")
 CHART_LIMIT = 15
