@@ -1,6 +1,9 @@
 import datetime as dt
+from decimal import Decimal
 
 from expenses_app.budgets.alerts import budget_alerts
+from expenses_app.expenses.services import ExpenseValues, create_expense
+from expenses_app.extensions import db
 
 from .conftest import count_queries
 from .factories import category_id, make_budget, make_expense, make_user
@@ -75,3 +78,16 @@ def test_alerts_run_two_statements_whatever_the_number_of_budgets(app, user):
         messages = budget_alerts(user.id, DAY, cat)
     assert len(messages) == 12
     assert len(statements) == 2
+
+
+def test_an_expense_saved_in_the_same_transaction_counts(app, user):
+    make_budget(app, user.id, amount="50.00", category="Food")
+    food = category_id(app, user.id, "Food")
+    with app.app_context():
+        create_expense(
+            user.id,
+            ExpenseValues(amount=Decimal("45.00"), date=DAY, category_id=food, description="Lunch"),
+        )
+        messages = budget_alerts(user.id, DAY, food)
+        db.session.rollback()
+    assert messages == ["Food monthly budget: 90% used, 5.00 left"]

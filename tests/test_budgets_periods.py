@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from expenses_app.budgets.periods import (
     Period,
@@ -131,3 +133,38 @@ def test_days_elapsed_and_left():
 def test_unknown_period_kind_is_refused():
     with pytest.raises(ValueError):
         calendar_period("daily", D(2026, 1, 1))
+
+
+dates = st.dates(min_value=D(1990, 1, 1), max_value=D(2100, 12, 31))
+
+
+@given(
+    kind=st.sampled_from(["weekly", "monthly", "yearly"]),
+    day=dates,
+    start=dates,
+    days=st.integers(0, 3000),
+)
+def test_any_day_inside_a_budget_lies_in_exactly_one_clipped_period(kind, day, start, days):
+    end = start + dt.timedelta(days=days)
+    period = budget_period(kind, day, start, end)
+    if not start <= day <= end:
+        assert period is None
+        return
+    assert period.contains(day)
+    assert start <= period.start <= period.end <= end
+    calendar = calendar_period(kind, day)
+    assert calendar.start <= period.start and period.end <= calendar.end
+    if kind == "weekly":
+        assert calendar.start.weekday() == 0 and calendar.days == 7
+    # The neighbours are other periods: the day before the start belongs elsewhere.
+    before = budget_period(kind, period.start - dt.timedelta(days=1), start, end)
+    assert before is None or before.end == period.start - dt.timedelta(days=1)
+
+
+@given(kind=st.sampled_from(["weekly", "monthly", "yearly"]), today=dates, start=dates)
+def test_history_periods_are_contiguous_and_newest_first(kind, today, start):
+    periods = past_periods(kind, today, start, None, limit=30)
+    assert 1 <= len(periods) <= 30
+    for newer, older in zip(periods, periods[1:], strict=False):
+        assert older.end + dt.timedelta(days=1) == newer.start
+    assert periods[-1].start >= start
