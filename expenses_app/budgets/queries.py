@@ -31,9 +31,10 @@ def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Window]) -> list[D
     """The user's spending in each window, in order, from ONE grouped SELECT.
 
     Each window becomes a `SUM(CASE WHEN <in window> THEN amount END)` column
-    over the user's expenses between the earliest start and the latest end
-    (the `(user_id, date)` index), so overlapping windows of different
-    budgets cost one scan. Trashed expenses never count (the scoping gate).
+    over the user's expenses in the union of the windows' date ranges (the
+    `(user_id, date)` index), so overlapping windows of different budgets cost
+    one scan, and an old ended budget does not drag in the years between.
+    Trashed expenses never count (the scoping gate).
     """
     if not windows:
         return []
@@ -45,12 +46,27 @@ def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Window]) -> list[D
         owned(Expense, user_id=user_id)
         .with_only_columns(*columns)
         .where(
-            Expense.date >= min(w.start for w in windows),
-            Expense.date <= max(w.end for w in windows),
+            or_(
+                *(
+                    and_(Expense.date >= start, Expense.date <= end)
+                    for start, end in merged_ranges(windows)
+                )
+            )
         )
     )
     row = db.session.execute(stmt).one()
     return [ZERO if value is None else value for value in row]
+
+
+def merged_ranges(windows: Sequence[Window]) -> list[tuple[dt.date, dt.date]]:
+    """The windows' date ranges with overlapping and adjacent ones merged, in order."""
+    merged: list[tuple[dt.date, dt.date]] = []
+    for window in sorted(windows, key=lambda w: w.start):
+        if merged and window.start <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], window.end))
+        else:
+            merged.append((window.start, window.end))
+    return merged
 
 
 def _in_window(window: Window):
