@@ -57,10 +57,6 @@ class Dashboard:
             return None
         return int((self.change * 100 / self.last_month).to_integral_value())
 
-    @property
-    def is_new_user(self) -> bool:
-        return not self.recent and not self.budgets
-
     def category_chart(self) -> Chart:
         return bar_chart(
             f"Spending by category in {self.today:%B %Y}",
