@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from .conftest import count_queries
+from .conftest import count_queries, data_statements
 from .factories import make_budget, make_category, make_expense, make_user
 
 TODAY = dt.date.today()
@@ -117,7 +117,8 @@ def test_list_runs_a_fixed_number_of_statements(app, client, logged_in):
     with count_queries(app) as ten:
         html = client.get("/budgets/").get_data(as_text=True)
     assert html.count("budget-card") == 10
-    assert len(one) == len(ten) == 3
+    assert len(one) == len(ten)
+    assert len(data_statements(ten)) == 2
 
 
 def test_detail_shows_history_in_a_fixed_number_of_statements(app, client, logged_in):
@@ -130,7 +131,8 @@ def test_detail_shows_history_in_a_fixed_number_of_statements(app, client, logge
         assert client.get(f"/budgets/{short}").status_code == 200
     with count_queries(app) as many:
         html = client.get(f"/budgets/{long}").get_data(as_text=True)
-    assert len(few) == len(many) == 3
+    assert len(few) == len(many)
+    assert len(data_statements(many)) == 2
     assert html.count("<tr data-status=") == 24
     assert f"{previous.replace(day=1).isoformat()} to {previous.isoformat()}" in html
     assert "123.45" in html

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from .conftest import count_queries
+from .conftest import count_queries, data_statements
 from .factories import make_category, make_expense, make_user
 
 YEAR = dt.date.today().year
@@ -193,10 +193,10 @@ def test_reports_run_a_fixed_number_of_statements(app, client, logged_in):
                 assert (
                     client.get(f"/reports?start={START}&end={END}&group={group}").status_code == 200
                 )
-            counts[(label, group)] = len(statements)
+            counts[(label, group)] = len(data_statements(statements))
     for group in ("category", "month", "payment_method"):
-        assert counts[("few", group)] == counts[("many", group)] == 3
-    assert counts[("few", "tag")] == counts[("many", "tag")] == 4
+        assert counts[("few", group)] == counts[("many", group)] == 2
+    assert counts[("few", "tag")] == counts[("many", "tag")] == 3
 
 
 def test_reports_need_a_login(client):
