@@ -174,3 +174,15 @@ def test_budget_pages_need_a_login(client, path):
     response = client.get(path)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+@pytest.mark.parametrize("period", ["weekly", "monthly", "yearly"])
+def test_budgets_at_the_ends_of_the_calendar_still_render(app, client, logged_in, period):
+    for start, end in (("9999-12-01", ""), ("0001-01-01", "0001-02-03")):
+        response = post_form(
+            client, "/budgets/new", form_data(period=period, start_date=start, end_date=end)
+        )
+        assert response.status_code == 302
+        assert client.get(response.headers["Location"]).status_code == 200
+    assert client.get("/budgets/").status_code == 200
+    assert client.get("/").status_code == 200

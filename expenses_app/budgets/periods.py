@@ -8,10 +8,12 @@ time zone in here.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 HISTORY_LIMIT = 24
+WEEK_TAIL = dt.timedelta(days=6)
 PERIOD_NAMES = {"weekly": "Weekly", "monthly": "Monthly", "yearly": "Yearly"}
 
 
@@ -46,10 +48,12 @@ def calendar_period(kind: str, day: dt.date) -> Period:
     """The unclipped week, month or year that contains `day`."""
     if kind == "weekly":
         monday = day - dt.timedelta(days=day.weekday())
-        return Period(monday, monday + dt.timedelta(days=6))
+        # The last week of year 9999 would end past the calendar's end.
+        sunday = dt.date.max if dt.date.max - monday < WEEK_TAIL else monday + WEEK_TAIL
+        return Period(monday, sunday)
     if kind == "monthly":
-        first = day.replace(day=1)
-        return Period(first, _next_month(first) - dt.timedelta(days=1))
+        last = calendar.monthrange(day.year, day.month)[1]
+        return Period(day.replace(day=1), day.replace(day=last))
     if kind == "yearly":
         return Period(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
     raise ValueError(f"unknown budget period {kind!r}")
@@ -94,6 +98,8 @@ def past_periods(
     period: Period | None = shown_period(kind, today, start_date, end_date)
     while period is not None and len(periods) < limit:
         periods.append(period)
+        if period.start == dt.date.min:
+            break
         previous_day = period.start - dt.timedelta(days=1)
         period = budget_period(kind, previous_day, start_date, end_date)
     return periods
@@ -103,7 +109,3 @@ def _clip(period: Period, start_date: dt.date, end_date: dt.date | None) -> Peri
     start = max(period.start, start_date)
     end = period.end if end_date is None else min(period.end, end_date)
     return Period(start, end)
-
-
-def _next_month(first: dt.date) -> dt.date:
-    return dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)

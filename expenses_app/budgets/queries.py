@@ -62,7 +62,7 @@ def merged_ranges(windows: Sequence[Window]) -> list[tuple[dt.date, dt.date]]:
     """The windows' date ranges with overlapping and adjacent ones merged, in order."""
     merged: list[tuple[dt.date, dt.date]] = []
     for window in sorted(windows, key=lambda w: w.start):
-        if merged and window.start <= merged[-1][1] + dt.timedelta(days=1):
+        if merged and (window.start - merged[-1][1]).days <= 1:
             merged[-1] = (merged[-1][0], max(merged[-1][1], window.end))
         else:
             merged.append((window.start, window.end))
