@@ -5,6 +5,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -186,3 +188,21 @@ def test_budgets_at_the_ends_of_the_calendar_still_render(app, client, logged_in
         assert client.get(response.headers["Location"]).status_code == 200
     assert client.get("/budgets/").status_code == 200
     assert client.get("/").status_code == 200
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    amount=st.one_of(st.text(max_size=15), st.decimals(places=2).map(str)),
+    period=st.one_of(st.text(max_size=8), st.sampled_from(["weekly", "yearly"])),
+    start=st.one_of(st.text(max_size=12), st.dates().map(str)),
+    end=st.one_of(st.text(max_size=12), st.dates().map(str)),
+    category=st.text(max_size=40),
+)
+def test_any_budget_input_saves_or_is_a_form_error(
+    app, client, logged_in, amount, period, start, end, category
+):
+    data = form_data(amount=amount, period=period, start_date=start, end_date=end)
+    data["category_id"] = category
+    assert post_form(client, "/budgets/new", data).status_code in (302, 422)

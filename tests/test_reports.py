@@ -5,8 +5,11 @@ import random
 import re
 from collections import defaultdict
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import count_queries, data_statements
 from .factories import make_category, make_expense, make_user
@@ -204,3 +207,17 @@ def test_reports_need_a_login(client):
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.one_of(st.text(max_size=12), st.dates().map(str)),
+    end=st.one_of(st.text(max_size=12), st.dates().map(str)),
+    group=st.one_of(st.text(max_size=12), st.sampled_from(["category", "month", "tag"])),
+)
+def test_any_query_string_answers_200_or_400(app, client, logged_in, start, end, group):
+    query = urlencode({"start": start, "end": end, "group": group})
+    for path in ("/reports", "/reports/export.csv"):
+        assert client.get(f"{path}?{query}").status_code in (200, 400)
