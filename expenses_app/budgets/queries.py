@@ -28,7 +28,7 @@ class Window:
 
 
 def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Window]) -> list[Decimal]:
-    """The user's spending in each window, in order, from ONE grouped SELECT.
+    """The user's spending in each window, in order, from ONE aggregate SELECT.
 
     Each window becomes a `SUM(CASE WHEN <in window> THEN amount END)` column
     over the user's expenses in the union of the windows' date ranges (the
