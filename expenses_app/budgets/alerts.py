@@ -1,11 +1,29 @@
-"""Over-budget feedback after an expense is saved. (Filled in by the budgets work.)"""
+"""Over-budget feedback where the user acts: after an expense is saved."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
+from .periods import budget_period
+from .queries import budgets_covering
+from .services import progress_for
+
 
 def budget_alerts(user_id: uuid.UUID, date: dt.date, category_id: uuid.UUID) -> list[str]:
-    """Flash messages for budgets that the user's spending on `date` put at warning or over."""
-    return []
+    """Flash messages for budgets that the user's spending on `date` put at warning or over.
+
+    Looks at every budget the expense counts towards (its category's and the
+    overall ones) in the period containing `date`, e.g. `Food monthly budget:
+    85% used, 15.00 left` or `Overall monthly budget: over by 12.40`. Two
+    SELECTs whatever the number of budgets. Call it after the expense is
+    flushed, so its amount is included.
+    """
+    budgets = budgets_covering(user_id, date, category_id)
+    pairs = [
+        (budget, period)
+        for budget in budgets
+        if (period := budget_period(budget.period, date, budget.start_date, budget.end_date))
+    ]
+    progress = progress_for([b for b, _ in pairs], [p for _, p in pairs], date)
+    return [item.alert_message() for item in progress if item.status != "ok"]

@@ -1,0 +1,98 @@
+"""The budget form: field names exactly the contract's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional
+
+from ..extensions import db
+from ..models import PERIODS, Category
+from ..money import AmountField
+from ..scoping import owned
+from .periods import PERIOD_NAMES
+from .services import BudgetValues
+
+STALE_VERSION = 0  # versions start at 1, so a garbled one never matches
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """Choice coercion for UUID ids: WTForms coerces both the submitted value and the choices.
+
+    An empty value means "no category"; anything else that is not a UUID is a
+    ValueError, which WTForms reports as an invalid choice.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def first_of_month() -> dt.date:
+    return dt.date.today().replace(day=1)
+
+
+class BudgetForm(FlaskForm):
+    category_id = SelectField(
+        "Category",
+        coerce=as_uuid,
+        description="Leave on “All spending” for an overall budget.",
+    )
+    amount = AmountField("Amount", validators=[InputRequired("Enter an amount.")])
+    period = SelectField(
+        "Period",
+        choices=[SelectChoice(name, PERIOD_NAMES[name]) for name in PERIODS],
+        default="monthly",
+        description="Weekly runs Monday to Sunday; monthly and yearly follow the calendar.",
+    )
+    start_date = DateField(
+        "Start date",
+        validators=[InputRequired("Enter a start date.")],
+        default=first_of_month,
+        render_kw={"placeholder": "YYYY-MM-DD"},
+    )
+    end_date = DateField(
+        "End date",
+        validators=[Optional()],
+        description="Optional. The budget stops counting after this day.",
+        render_kw={"placeholder": "YYYY-MM-DD"},
+    )
+    # Optimistic locking: the version the form was opened with (contract clients may omit it).
+    version = HiddenField()
+
+    def __init__(self, *args: Any, user_id: uuid.UUID, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        categories = db.session.scalars(
+            owned(Category, user_id=user_id).order_by(Category.name_key)
+        )
+        self.category_id.choices = [SelectChoice("", "All spending")] + [
+            SelectChoice(str(c.id), f"{c.icon} {c.name}" if c.icon else c.name) for c in categories
+        ]
+
+    def validate_end_date(self, field: DateField) -> None:
+        start = self.start_date.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError("The end date cannot be before the start date.")
+
+    def values(self) -> BudgetValues:
+        return BudgetValues(
+            amount=self.amount.data,
+            period=self.period.data,
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            category_id=self.category_id.data,
+        )
+
+    def expected_version(self) -> int | None:
+        """The version the user edited, None when the client sent none."""
+        # raw_data, not data: without a submitted value, data is the object's own version.
+        raw = (self.version.raw_data or [""])[0].strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isascii() and raw.isdigit() else STALE_VERSION

@@ -1,0 +1,111 @@
+"""Budget rules shared by the pages, the dashboard and the expense alerts.
+
+Services take plain values and never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..extensions import db
+from ..models import Budget
+from .periods import Period, past_periods, shown_period
+from .progress import BudgetProgress
+from .queries import Window, spending_in_windows, user_budgets
+
+
+class BudgetConflict(Exception):
+    """The budget changed since the form was opened: saving would overwrite someone's edit."""
+
+
+@dataclass(frozen=True)
+class BudgetValues:
+    """The user-editable fields of a budget, already validated."""
+
+    amount: Decimal
+    period: str
+    start_date: dt.date
+    end_date: dt.date | None = None
+    category_id: uuid.UUID | None = None
+
+
+def create_budget(user_id: uuid.UUID, values: BudgetValues) -> Budget:
+    """A new budget for `user_id`. `values.category_id` must already be the user's."""
+    budget = Budget(user_id=user_id)
+    _assign(budget, values)
+    db.session.add(budget)
+    db.session.flush()
+    return budget
+
+
+def update_budget(budget: Budget, values: BudgetValues, expected_version: int | None) -> Budget:
+    """Apply `values`, refusing with BudgetConflict when the form was based on an old version.
+
+    The version column then guards the UPDATE itself against a save that
+    lands between this check and the flush (StaleDataError at flush).
+    """
+    if expected_version is not None and expected_version != budget.version:
+        raise BudgetConflict
+    _assign(budget, values)
+    db.session.flush()
+    return budget
+
+
+def delete_budget(budget: Budget) -> None:
+    """Delete the budget; its spending history is computed, so nothing else goes with it."""
+    db.session.delete(budget)
+    db.session.flush()
+
+
+def _assign(budget: Budget, values: BudgetValues) -> None:
+    budget.amount = values.amount
+    budget.period = values.period
+    budget.start_date = values.start_date
+    budget.end_date = values.end_date
+    budget.category_id = values.category_id
+
+
+def progress_for(
+    budgets: Sequence[Budget], periods: Sequence[Period], today: dt.date
+) -> list[BudgetProgress]:
+    """BudgetProgress for each (budget, period) pair, with one spending query for all."""
+    if not budgets:
+        return []
+    windows = [
+        Window(period.start, period.end, budget.category_id)
+        for budget, period in zip(budgets, periods, strict=True)
+    ]
+    spent = spending_in_windows(budgets[0].user_id, windows)
+    return [
+        BudgetProgress(
+            budget_id=budget.id,
+            category_name=budget.category.name if budget.category else None,
+            category_color=budget.category.color if budget.category else None,
+            period_kind=budget.period,
+            amount=budget.amount,
+            period=period,
+            spent=amount,
+            today=today,
+        )
+        for budget, period, amount in zip(budgets, periods, spent, strict=True)
+    ]
+
+
+def budgets_progress(user_id: uuid.UUID, today: dt.date) -> list[BudgetProgress]:
+    """Every budget of the user in its current period (two SELECTs whatever their number)."""
+    budgets = user_budgets(user_id)
+    periods = [shown_period(b.period, today, b.start_date, b.end_date) for b in budgets]
+    return progress_for(budgets, periods, today)
+
+
+def budget_history(budget: Budget, today: dt.date) -> list[BudgetProgress]:
+    """The budget's periods since its start, newest first (bounded; one SELECT).
+
+    `budget.category` must be loaded.
+    """
+    periods = past_periods(budget.period, today, budget.start_date, budget.end_date)
+    return progress_for([budget] * len(periods), periods, today)

@@ -1,0 +1,97 @@
+"""Reports: grouped totals for a date range, as a page model and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..charts import Chart, ChartItem, bar_chart, column_chart
+from ..expenses.csv_format import escape_cell
+from ..money import format_plain
+from .queries import (
+    GROUP_NAMES,
+    GroupTotal,
+    ReportQuery,
+    group_totals,
+    range_total,
+    untagged_total,
+)
+
+CSV_HEADER = ("group", "total", "count")
+CHART_LIMIT = 15
+MONTH_COLUMNS_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class Report:
+    query: ReportQuery
+    rows: list[GroupTotal]
+    total: Decimal
+    count: int
+    # Tag reports only: spending on expenses with no tag, which no row includes.
+    untagged: tuple[Decimal, int] | None = None
+
+    @property
+    def group_name(self) -> str:
+        return GROUP_NAMES[self.query.group]
+
+    def label(self, row: GroupTotal) -> str:
+        return group_label(self.query.group, row.key)
+
+
+def group_label(group: str, key: str) -> str:
+    """How a page shows a group key: `2026-03` -> `Mar 2026`, `credit_card` -> `Credit card`."""
+    if group == "month":
+        year, month = key.split("-")
+        return dt.date(int(year), int(month), 1).strftime("%b %Y")
+    if group == "payment_method":
+        return key.replace("_", " ").capitalize()
+    return key
+
+
+def build_report(user_id: uuid.UUID, query: ReportQuery) -> Report:
+    """The report for `query` (two or three SELECTs, whatever the number of expenses)."""
+    rows = group_totals(user_id, query.start, query.end, query.group)
+    total, count = range_total(user_id, query.start, query.end)
+    untagged = None
+    if query.group == "tag":
+        untagged = untagged_total(user_id, query.start, query.end)
+    return Report(query, rows, total, count, untagged)
+
+
+def report_chart(report: Report) -> Chart:
+    """Months as columns in calendar order; other groups as the largest bars."""
+    title = f"Spending by {report.group_name.lower()}, {report.query.start} to {report.query.end}"
+    if report.query.group == "month" and len(report.rows) <= MONTH_COLUMNS_LIMIT:
+        same_year = report.query.start.year == report.query.end.year
+        items = [
+            ChartItem(report.label(row), row.total, axis_label=_month_axis(row.key, same_year))
+            for row in report.rows
+        ]
+        return column_chart(title, items)
+    items = [ChartItem(report.label(row), row.total, row.color) for row in report.rows]
+    return bar_chart(title, items[:CHART_LIMIT])
+
+
+def _month_axis(key: str, same_year: bool) -> str:
+    year, month = key.split("-")
+    name = dt.date(int(year), int(month), 1).strftime("%b")
+    return name if same_year else f"{name} {year[2:]}"
+
+
+def report_csv(report: Report) -> str:
+    """`group,total,count`, one line per row; text escaped against spreadsheet formulas."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for row in report.rows:
+        writer.writerow([escape_cell(row.key), format_plain(row.total), row.count])
+    return buffer.getvalue()
+
+
+def csv_filename(query: ReportQuery) -> str:
+    return f"report-{query.group}-{query.start.isoformat()}-{query.end.isoformat()}.csv"
