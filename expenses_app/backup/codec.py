@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, ColumnElement, Table, type_coerce
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from ..models import Money
 
@@ -56,6 +56,8 @@ def encode_row(values: tuple[Any, ...]) -> bytes:
 
 
 def _python_type(sql_type: TypeEngine[Any]) -> type | None:
+    if isinstance(sql_type, TypeDecorator):
+        sql_type = sql_type.impl_instance
     try:
         return sql_type.python_type
     except NotImplementedError:

@@ -1,0 +1,147 @@
+"""Realistic demo expenses for trying the app and for benchmarks.
+
+Rows go in through Core `insert()` executemany in chunks (the ORM unit of
+work is far too slow for a million rows); the caller commits once. With a
+seed, the same day gives the same rows, ids included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert
+
+from .auth.passwords import hash_password
+from .auth.services import normalise_email, username_key
+from .categories.services import ensure_default_categories
+from .demo_catalog import GENERIC, NOTES, PROFILES, TAG_NAMES, Item, Profile
+from .expenses.services import resolve_tags
+from .extensions import db
+from .models import PAYMENT_METHODS, Category, Expense, User, expense_tags
+from .scoping import owned
+
+CHUNK_ROWS = 5000
+DAYS_BACK = 730
+NOTE_SHARE = 0.04
+TAG_SHARE = 0.3
+
+
+@dataclass
+class DemoResult:
+    expenses: int = 0
+    expense_tags: int = 0
+
+
+def create_demo_user(username: str, password: str) -> User:
+    """A user `username` (email `<username>@example.com`) with the default categories."""
+    user = User(
+        email=normalise_email(f"{username}@example.com"),
+        username=username.strip(),
+        username_key=username_key(username),
+        password_hash=hash_password(password),
+        is_verified=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    ensure_default_categories(user.id)
+    return user
+
+
+def _random_uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _amount(rng: random.Random, item: Item) -> Decimal:
+    # Log-uniform within the item's range: many small amounts, a few large ones.
+    value = math.exp(rng.uniform(math.log(item.low), math.log(item.high)))
+    cents = max(1, round(value * 100))
+    if rng.random() < 0.3:  # shop prices often end in .99 or a round figure
+        cents = cents // 100 * 100 + rng.choice((0, 50, 99))
+    return Decimal(max(cents, 1)).scaleb(-2)
+
+
+class _Generator:
+    """Draws expense rows for one user."""
+
+    def __init__(self, rng: random.Random, user_id: uuid.UUID, today: dt.date) -> None:
+        self.rng = rng
+        self.user_id = user_id
+        self.today = today
+        categories = list(db.session.scalars(owned(Category, user_id=user_id)))
+        self.categories = [
+            (category.id, PROFILES.get(category.name_key, GENERIC)) for category in categories
+        ]
+        self.weights = [profile.weight for _, profile in self.categories]
+        tags = resolve_tags(user_id, TAG_NAMES)
+        db.session.flush()
+        self.tag_ids = [tag.id for tag in tags]
+
+    def expense(self) -> tuple[dict[str, Any], list[uuid.UUID]]:
+        rng = self.rng
+        category_id, profile = rng.choices(self.categories, weights=self.weights)[0]
+        item = rng.choice(profile.items)
+        date = self.today - dt.timedelta(days=rng.randrange(DAYS_BACK))
+        created_at = dt.datetime.combine(date, dt.time(rng.randrange(7, 23), rng.randrange(60)))
+        created_at = created_at.replace(tzinfo=dt.UTC)
+        row = {
+            "id": _random_uuid(rng),
+            "user_id": self.user_id,
+            "category_id": category_id,
+            "amount_cents": _amount(rng, item),
+            "date": date,
+            "description": item.description,
+            "payment_method": _payment_method(rng, profile),
+            "notes": rng.choice(NOTES) if rng.random() < NOTE_SHARE else None,
+            "deleted_at": None,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "version": 1,
+        }
+        tags = rng.sample(self.tag_ids, rng.choice((1, 1, 2))) if rng.random() < TAG_SHARE else []
+        return row, tags
+
+
+def _payment_method(rng: random.Random, profile: Profile) -> str:
+    return rng.choices(PAYMENT_METHODS, weights=profile.payment_weights)[0]
+
+
+def add_demo_expenses(
+    user_id: uuid.UUID,
+    count: int,
+    *,
+    rng: random.Random,
+    today: dt.date | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> DemoResult:
+    """Insert `count` expenses for the user (creating default categories and tags as needed).
+
+    Expenses are spread over the user's categories, the last two years,
+    payment methods and a few tags; some carry notes. Does not commit.
+    """
+    ensure_default_categories(user_id)
+    generator = _Generator(rng, user_id, today or dt.date.today())
+    result = DemoResult()
+    done = 0
+    while done < count:
+        size = min(CHUNK_ROWS, count - done)
+        expenses, links = [], []
+        for _ in range(size):
+            row, tag_ids = generator.expense()
+            expenses.append(row)
+            links.extend({"expense_id": row["id"], "tag_id": tag_id} for tag_id in tag_ids)
+        db.session.execute(insert(Expense.__table__), expenses)
+        if links:
+            db.session.execute(insert(expense_tags), links)
+        done += size
+        result.expenses += size
+        result.expense_tags += len(links)
+        if on_progress:
+            on_progress(size)
+    return result
