@@ -165,3 +165,54 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", _record)
+
+
+def other_database_kind(app: Flask) -> str:
+    """The kind of database `app` does not use (SQLite when PostgreSQL is unavailable)."""
+    with app.app_context():
+        current = db.engine.dialect.name
+    return "postgresql" if current == "sqlite" and "postgresql" in DATABASES else "sqlite"
+
+
+@pytest.fixture
+def scratch_app(tmp_path):
+    """Build apps on fresh, empty databases: `scratch_app("sqlite", migrate=True)`.
+
+    PostgreSQL scratch databases are named after TEST_DATABASE_URL's database
+    (`<name>_scratch<n>`) and dropped when the test ends.
+    """
+    apps: list[Flask] = []
+    created: list[str] = []
+    admin = None
+    if "postgresql" in DATABASES:
+        base = make_url(database_url("postgresql", tmp_path_factory=None))
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def make(kind: str, *, migrate: bool = True, **overrides) -> Flask:
+        if kind == "postgresql" and admin is None:
+            pytest.skip("TEST_DATABASE_URL is not set")
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'scratch{len(apps)}.db'}"
+        else:
+            name = f"{base.database}_scratch{len(created)}"
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            created.append(name)
+            url = base.set(database=name).render_as_string(hide_password=False)
+        new_app = build_app(url, **overrides)
+        apps.append(new_app)
+        if migrate:
+            with new_app.app_context():
+                upgrade()
+        return new_app
+
+    yield make
+    for built in apps:
+        with built.app_context():
+            db.engine.dispose()
+    if admin is not None:
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -106,7 +106,10 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
 
 
 class ArchiveWriter:
-    """Writes table members one after another, hashing and counting as it goes."""
+    """Writes table members one after another, hashing and counting as it goes.
+
+    Use as a context manager; the manifest (`finish`) goes last.
+    """
 
     def __init__(self, stream: BinaryIO) -> None:
         self._zip = zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED)
@@ -126,6 +129,11 @@ class ArchiveWriter:
 
     def finish(self, manifest: Manifest) -> None:
         self._zip.writestr(MANIFEST, manifest.to_json())
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         self._zip.close()
 
 

@@ -79,8 +79,7 @@ def create_backup(path: Path) -> Manifest:
             database=dialect,
             alembic_revision=_check_schema(connection),
         )
-        with atomic_output(path) as stream:
-            writer = ArchiveWriter(stream)
+        with atomic_output(path) as stream, ArchiveWriter(stream) as writer:
             for table in tables:
                 entry = TableEntry(table.name, [column.name for column in table.columns])
                 manifest.tables.append(entry)

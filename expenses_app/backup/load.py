@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Table, exists, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..extensions import db
 from ..schema_version import database_revision, is_known_revision, latest_revision
@@ -80,7 +81,16 @@ def _load_table(
     decode = row_decoder(table, entry.columns)
     insert = table.insert()
     for batch in archive.chunks(entry, INSERT_ROWS, INSERT_BYTES):
-        connection.execute(insert, [decode(values) for values in batch])
+        try:
+            connection.execute(insert, [decode(values) for values in batch])
+        except (ValueError, TypeError, StatementError) as exc:
+            # DBAPIError is a StatementError: constraint violations land here too.
+            reason = exc.orig if isinstance(exc, DBAPIError) else exc
+            first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else ""
+            raise BackupError(
+                f"table {table.name!r} could not be loaded, nothing was changed: "
+                f"{type(reason).__name__}: {first_line}"
+            ) from None
 
 
 def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
