@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -216,3 +220,28 @@ def scratch_app(tmp_path):
             for name in created:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+EXTRA_REVISION = "zz_test_extra"
+
+
+def migrations_with_extra_revision(directory: Path, upgrade_body: str) -> Path:
+    """A copy of migrations/ in `directory` with one more revision after the real head.
+
+    `upgrade_body` is the indented body of its `upgrade()`; the app under test
+    uses the copy once `app.extensions["migrate"].directory` points at it.
+    """
+    source = Path(__file__).resolve().parent.parent / "migrations"
+    target = directory / "migrations"
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(source))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    (target / "versions" / f"{EXTRA_REVISION}.py").write_text(
+        f'"""Test-only revision."""\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        f"revision = {EXTRA_REVISION!r}\ndown_revision = {head!r}\n"
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        f"def upgrade():\n{upgrade_body}\n\n\ndef downgrade():\n    pass\n"
+    )
+    return target
