@@ -13,15 +13,15 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import BigInteger, bindparam, insert
 
 from .auth.passwords import hash_password
 from .auth.services import normalise_email, username_key
 from .categories.services import ensure_default_categories
-from .demo_catalog import GENERIC, NOTES, PROFILES, TAG_NAMES, Item, Profile
+from .demo_catalog import GENERIC, NOTES, PROFILES, TAG_NAMES, Item
 from .expenses.services import resolve_tags
 from .extensions import db
 from .models import PAYMENT_METHODS, Category, Expense, User, expense_tags
@@ -54,50 +54,53 @@ def create_demo_user(username: str, password: str) -> User:
     return user
 
 
-def _random_uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
-
-
-def _amount(rng: random.Random, item: Item) -> Decimal:
+def _amount_cents(rng: random.Random, item: Item) -> int:
     # Log-uniform within the item's range: many small amounts, a few large ones.
-    value = math.exp(rng.uniform(math.log(item.low), math.log(item.high)))
-    cents = max(1, round(value * 100))
+    cents = round(math.exp(rng.uniform(math.log(item.low), math.log(item.high))) * 100)
     if rng.random() < 0.3:  # shop prices often end in .99 or a round figure
         cents = cents // 100 * 100 + rng.choice((0, 50, 99))
-    return Decimal(max(cents, 1)).scaleb(-2)
+    return max(cents, 1)
 
 
 class _Generator:
-    """Draws expense rows for one user."""
+    """Draws expense rows for one user (weights accumulated once: this runs a million times)."""
 
     def __init__(self, rng: random.Random, user_id: uuid.UUID, today: dt.date) -> None:
         self.rng = rng
         self.user_id = user_id
         self.today = today
-        categories = list(db.session.scalars(owned(Category, user_id=user_id)))
+        categories = db.session.scalars(
+            owned(Category, user_id=user_id).order_by(Category.name_key)
+        ).all()
         self.categories = [
             (category.id, PROFILES.get(category.name_key, GENERIC)) for category in categories
         ]
-        self.weights = [profile.weight for _, profile in self.categories]
+        self.category_weights = list(accumulate(p.weight for _, p in self.categories))
+        self.payment_weights = {
+            id(profile): list(accumulate(profile.payment_weights)) for _, profile in self.categories
+        }
         tags = resolve_tags(user_id, TAG_NAMES)
         db.session.flush()
         self.tag_ids = [tag.id for tag in tags]
 
     def expense(self) -> tuple[dict[str, Any], list[uuid.UUID]]:
         rng = self.rng
-        category_id, profile = rng.choices(self.categories, weights=self.weights)[0]
+        category_id, profile = rng.choices(self.categories, cum_weights=self.category_weights)[0]
         item = rng.choice(profile.items)
         date = self.today - dt.timedelta(days=rng.randrange(DAYS_BACK))
-        created_at = dt.datetime.combine(date, dt.time(rng.randrange(7, 23), rng.randrange(60)))
-        created_at = created_at.replace(tzinfo=dt.UTC)
+        created_at = dt.datetime(
+            date.year, date.month, date.day, rng.randrange(7, 23), rng.randrange(60), tzinfo=dt.UTC
+        )
+        payment_weights = self.payment_weights[id(profile)]
         row = {
-            "id": _random_uuid(rng),
+            # Ids stay random: a seed reused for another user must not collide.
+            "id": uuid.uuid4(),
             "user_id": self.user_id,
             "category_id": category_id,
-            "amount_cents": _amount(rng, item),
+            "amount_cents": _amount_cents(rng, item),
             "date": date,
             "description": item.description,
-            "payment_method": _payment_method(rng, profile),
+            "payment_method": rng.choices(PAYMENT_METHODS, cum_weights=payment_weights)[0],
             "notes": rng.choice(NOTES) if rng.random() < NOTE_SHARE else None,
             "deleted_at": None,
             "created_at": created_at,
@@ -108,8 +111,10 @@ class _Generator:
         return row, tags
 
 
-def _payment_method(rng: random.Random, profile: Profile) -> str:
-    return rng.choices(PAYMENT_METHODS, weights=profile.payment_weights)[0]
+# Amounts are drawn as whole cents and bound as such, skipping the Decimal round trip.
+_INSERT_EXPENSES = insert(Expense.__table__).values(
+    amount_cents=bindparam("amount_cents", type_=BigInteger())
+)
 
 
 def add_demo_expenses(
@@ -136,7 +141,7 @@ def add_demo_expenses(
             row, tag_ids = generator.expense()
             expenses.append(row)
             links.extend({"expense_id": row["id"], "tag_id": tag_id} for tag_id in tag_ids)
-        db.session.execute(insert(Expense.__table__), expenses)
+        db.session.execute(_INSERT_EXPENSES, expenses)
         if links:
             db.session.execute(insert(expense_tags), links)
         done += size
