@@ -7,6 +7,7 @@ import random
 import click
 from flask.cli import with_appcontext
 
+from ..auth.passwords import hash_password
 from ..auth.services import find_user_by_login
 from ..demo_data import add_demo_expenses, create_demo_user
 from ..extensions import db
@@ -35,7 +36,9 @@ def _resolve_users(logins: tuple[str, ...], create: bool, password: str | None) 
             raise click.ClickException(
                 f"cannot create user {login!r}: give a username of 1-{USERNAME_MAX} characters"
             )
-    users.extend(create_demo_user(login, password or "") for login in missing)
+    if missing:
+        password_hash = hash_password(password or "")
+        users.extend(create_demo_user(login, password_hash) for login in missing)
     return users
 
 
