@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import func, insert, select
 
 from expenses_app.backup import dump
 from expenses_app.extensions import db
 from expenses_app.models import Expense, RateLimitCounter, Receipt, User
 
-from .conftest import other_database_kind
+from .conftest import migrations_with_extra_revision, other_database_kind
 from .factories import category_id, make_budget, make_category, make_expense, make_user
 
 RECEIPT_BYTES = bytes(range(256)) * 3 + b"\x00%PDF end"
@@ -294,3 +295,32 @@ def test_restore_refuses_an_unmigrated_database(backup_file, scratch_app):
 
     assert result.exit_code == 1
     assert "flask db upgrade" in result.output
+
+
+LATER_TABLE = "    op.create_table('later', sa.Column('id', sa.Integer, primary_key=True))"
+
+
+def test_restore_refuses_a_backup_from_an_older_revision(backup_file, scratch_app, tmp_path):
+    target = scratch_app("sqlite")
+    newer = str(migrations_with_extra_revision(tmp_path, LATER_TABLE))
+    with target.app_context():
+        upgrade(directory=newer)
+    target.extensions["migrate"].directory = newer
+
+    result = target.test_cli_runner().invoke(args=["restore", str(backup_file)])
+
+    assert result.exit_code == 1
+    assert "older schema revision 0001" in result.output
+    assert fingerprints(target)["users"][0] == 0
+
+
+def test_restore_refuses_a_database_behind_the_app(backup_file, scratch_app, tmp_path):
+    target = scratch_app("sqlite")
+    target.extensions["migrate"].directory = str(
+        migrations_with_extra_revision(tmp_path, LATER_TABLE)
+    )
+
+    result = target.test_cli_runner().invoke(args=["restore", str(backup_file)])
+
+    assert result.exit_code == 1
+    assert "run 'flask db upgrade' first" in result.output
