@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 FORMAT = "expenses-backup"
 FORMAT_VERSION = 1
@@ -157,24 +157,33 @@ class ArchiveReader:
     def __exit__(self, *exc_info: object) -> None:
         self._zip.close()
 
+    @contextlib.contextmanager
+    def _member(self, entry: TableEntry) -> Iterator[IO[bytes]]:
+        try:
+            with self._zip.open(member_name(entry.name)) as member:
+                yield member
+        except KeyError:
+            raise BackupError(f"the backup has no data for table {entry.name!r}") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+            raise BackupError(f"the backup's data for table {entry.name!r} is damaged") from None
+
+    @staticmethod
+    def _check(entry: TableEntry, rows: int, digest: Any) -> None:
+        if rows != entry.rows or digest.hexdigest() != entry.sha256:
+            raise BackupError(
+                f"checksum mismatch for table {entry.name!r}: the backup file is damaged"
+            )
+
     def rows(self, entry: TableEntry) -> Iterator[tuple[int, list[Any]]]:
         """(size in bytes, values) per row; BackupError at the end if count or checksum differ."""
         digest = hashlib.sha256()
         count = 0
-        try:
-            with self._zip.open(member_name(entry.name)) as member:
-                for line in member:
-                    digest.update(line)
-                    count += 1
-                    yield len(line), json.loads(line)
-        except KeyError:
-            raise BackupError(f"the backup has no data for table {entry.name!r}") from None
-        except (zipfile.BadZipFile, zlib.error, ValueError, EOFError):
-            raise BackupError(f"the backup's data for table {entry.name!r} is damaged") from None
-        if count != entry.rows or digest.hexdigest() != entry.sha256:
-            raise BackupError(
-                f"checksum mismatch for table {entry.name!r}: the backup file is damaged"
-            )
+        with self._member(entry) as member:
+            for line in member:
+                digest.update(line)
+                count += 1
+                yield len(line), json.loads(line)
+        self._check(entry, count, digest)
 
     def chunks(self, entry: TableEntry, max_rows: int, max_bytes: int) -> Iterator[list[list[Any]]]:
         """The table's rows in batches small enough to insert at once (receipts are big)."""
@@ -190,7 +199,12 @@ class ArchiveReader:
             yield batch
 
     def verify(self) -> None:
-        """Read every member once, so a damaged file is refused before anything changes."""
+        """Check every member's checksum and row count before anything changes."""
         for entry in self.manifest.tables:
-            for _ in self.rows(entry):
-                pass
+            digest = hashlib.sha256()
+            lines = 0
+            with self._member(entry) as member:
+                while block := member.read(1 << 20):
+                    digest.update(block)
+                    lines += block.count(b"\n")
+            self._check(entry, lines, digest)
