@@ -69,7 +69,8 @@ def _non_empty_tables(connection: Connection, tables: list[Table]) -> list[str]:
 
 def _empty_tables(connection: Connection, tables: list[Table]) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(text(f"TRUNCATE {', '.join(table.name for table in tables)}"))
+        quote = connection.dialect.identifier_preparer.quote
+        connection.execute(text(f"TRUNCATE {', '.join(quote(table.name) for table in tables)}"))
     else:
         for table in reversed(tables):
             connection.execute(table.delete())
@@ -86,7 +87,7 @@ def _load_table(
         except (ValueError, TypeError, StatementError) as exc:
             # DBAPIError is a StatementError: constraint violations land here too.
             reason = exc.orig if isinstance(exc, DBAPIError) else exc
-            first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else ""
+            first_line = (str(reason).strip().splitlines() or [""])[0]
             raise BackupError(
                 f"table {table.name!r} could not be loaded, nothing was changed: "
                 f"{type(reason).__name__}: {first_line}"
