@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import stat
 import uuid
 import zipfile
@@ -206,15 +207,18 @@ def test_restore_refuses_a_non_empty_database_without_force(app, runner, backup_
     assert fingerprints(app) == before
 
 
-def test_restore_with_force_replaces_everything(app, runner, backup_file):
+def test_restore_with_force_replaces_everything_and_is_logged(app, runner, backup_file, caplog):
     snapshot = fingerprints(app)
     extra = make_user(app, "carol")
     make_expense(app, extra.id)
 
-    result = runner.invoke(args=["restore", str(backup_file), "--force"])
+    with caplog.at_level(logging.INFO, logger="expenses_app.backup"):
+        result = runner.invoke(args=["restore", str(backup_file), "--force"])
 
     assert result.exit_code == 0, result.output
     assert fingerprints(app) == snapshot
+    assert "restore: loaded backup.zip" in caplog.text
+    assert "replaced existing data: True" in caplog.text
 
 
 def test_restore_with_force_that_fails_midway_changes_nothing(app, runner, backup_file, tmp_path):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Column, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from expenses_app.extensions import db
@@ -158,21 +158,21 @@ def test_deleting_a_category_deletes_its_budgets(app, user):
         assert db.session.scalar(select(func.count()).select_from(Budget)) == 1
 
 
-def tables_owned_by_users() -> list[Table]:
-    return [
-        table
+def user_columns() -> dict[str, Column]:
+    """Each table's column that points at `users` (whatever a later table calls it)."""
+    return {
+        fk.parent.table.name: fk.parent
         for table in db.metadata.sorted_tables
-        if any(fk.column.table.name == "users" for fk in table.foreign_keys)
-    ]
+        for fk in table.foreign_keys
+        if fk.column.table.name == "users"
+    }
 
 
 def everything_of(app: Flask, user_id: uuid.UUID) -> dict[str, int]:
     with app.app_context():
         counts = {
-            table.name: db.session.scalar(
-                select(func.count()).select_from(table).where(table.c.user_id == user_id)
-            )
-            for table in tables_owned_by_users()
+            name: db.session.scalar(select(func.count()).where(column == user_id))
+            for name, column in user_columns().items()
         }
         counts["expense_tags"] = db.session.scalar(
             select(func.count())
