@@ -2,7 +2,8 @@
 
 Rows go in through Core `insert()` executemany in chunks (the ORM unit of
 work is far too slow for a million rows); the caller commits once. With a
-seed, the same day gives the same rows, ids included.
+seed, the same day gives the same rows; only their ids stay random, so a seed
+reused for another user never collides.
 """
 
 from __future__ import annotations
