@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, Table, select
+from sqlalchemy import LargeBinary, String, Table, select
 from sqlalchemy.engine import Connection
 
 from ..database import READ_SNAPSHOT
@@ -18,6 +18,8 @@ from .archive import ArchiveWriter, BackupError, Manifest, TableEntry, atomic_ou
 from .codec import encode_row, selectable_column
 
 FETCH_ROWS = 2000
+# Receipts are up to 5 MB each: fetch rows holding files a few at a time.
+FETCH_FILE_ROWS = 20
 
 
 @contextlib.contextmanager
@@ -65,29 +67,32 @@ def _check_schema(connection: Connection) -> str:
     return revision
 
 
+def _write_table(connection: Connection, writer: ArchiveWriter, table: Table) -> TableEntry:
+    entry = TableEntry(table.name, [column.name for column in table.columns])
+    has_files = any(isinstance(column.type, LargeBinary) for column in table.columns)
+    rows = connection.execution_options(
+        yield_per=FETCH_FILE_ROWS if has_files else FETCH_ROWS
+    ).execute(_ordered_select(table, connection.dialect.name))
+    with writer.table(entry) as write:
+        for row in rows:
+            write(encode_row(tuple(row)))
+    return entry
+
+
 def create_backup(path: Path) -> Manifest:
     """Write a backup of every table to `path` and return its manifest.
 
     The file replaces `path` atomically only once it is complete, and holds
     rows and the schema revision, never configuration or secrets.
     """
-    tables = db.metadata.sorted_tables
     with snapshot_connection() as connection:
-        dialect = connection.dialect.name
         manifest = Manifest(
             created_at=utcnow().isoformat(),
-            database=dialect,
+            database=connection.dialect.name,
             alembic_revision=_check_schema(connection),
         )
         with atomic_output(path) as stream, ArchiveWriter(stream) as writer:
-            for table in tables:
-                entry = TableEntry(table.name, [column.name for column in table.columns])
-                manifest.tables.append(entry)
-                result = connection.execution_options(yield_per=FETCH_ROWS).execute(
-                    _ordered_select(table, dialect)
-                )
-                with writer.table(entry) as write:
-                    for row in result:
-                        write(encode_row(tuple(row)))
+            for table in db.metadata.sorted_tables:
+                manifest.tables.append(_write_table(connection, writer, table))
             writer.finish(manifest)
     return manifest
