@@ -57,7 +57,7 @@ def normalise_database_url(raw: str, variable: str = "DATABASE_URL") -> str:
         raw = "postgresql+psycopg2://" + raw[len("postgres://") :]
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(
             f"{variable} is not a valid database URL (expected sqlite:///path or "
             "postgresql://user@host/dbname)"

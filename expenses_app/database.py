@@ -11,6 +11,9 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Execution option for a connection that only reads one consistent snapshot
+# (`flask backup`): a deferred BEGIN, so writers are not held off meanwhile.
+READ_SNAPSHOT = "expenses_read_snapshot"
 
 
 def wants_write_lock() -> bool:
@@ -42,7 +45,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+        reads_only = connection.get_execution_options().get(READ_SNAPSHOT, False)
+        immediate = wants_write_lock() and not reads_only
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def configure_engines(app: Flask) -> None:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -171,3 +175,79 @@ def data_statements(statements: list[str]) -> list[str]:
     """`statements` without the login machinery's own (loading the user and their session),
     so a page's statement count does not change when authentication does."""
     return [s for s in statements if not re.search(r"\bFROM (users|user_sessions)\b", s)]
+
+
+def other_database_kind(app: Flask) -> str:
+    """The kind of database `app` does not use (SQLite when PostgreSQL is unavailable)."""
+    with app.app_context():
+        current = db.engine.dialect.name
+    return "postgresql" if current == "sqlite" and "postgresql" in DATABASES else "sqlite"
+
+
+@pytest.fixture
+def scratch_app(tmp_path):
+    """Build apps on fresh, empty databases: `scratch_app("sqlite", migrate=True)`.
+
+    PostgreSQL scratch databases are named after TEST_DATABASE_URL's database
+    (`<name>_scratch<n>`) and dropped when the test ends.
+    """
+    apps: list[Flask] = []
+    created: list[str] = []
+    admin = None
+    if "postgresql" in DATABASES:
+        base = make_url(database_url("postgresql", tmp_path_factory=None))
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def make(kind: str, *, migrate: bool = True, **overrides) -> Flask:
+        if kind == "postgresql" and admin is None:
+            pytest.skip("TEST_DATABASE_URL is not set")
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'scratch{len(apps)}.db'}"
+        else:
+            name = f"{base.database}_scratch{len(created)}"
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            created.append(name)
+            url = base.set(database=name).render_as_string(hide_password=False)
+        new_app = build_app(url, **overrides)
+        apps.append(new_app)
+        if migrate:
+            with new_app.app_context():
+                upgrade()
+        return new_app
+
+    yield make
+    for built in apps:
+        with built.app_context():
+            db.engine.dispose()
+    if admin is not None:
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+EXTRA_REVISION = "zz_test_extra"
+
+
+def migrations_with_extra_revision(directory: Path, upgrade_body: str) -> Path:
+    """A copy of migrations/ in `directory` with one more revision after the real head.
+
+    `upgrade_body` is the indented body of its `upgrade()`; the app under test
+    uses the copy once `app.extensions["migrate"].directory` points at it.
+    """
+    source = Path(__file__).resolve().parent.parent / "migrations"
+    target = directory / "migrations"
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(source))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    (target / "versions" / f"{EXTRA_REVISION}.py").write_text(
+        f'"""Test-only revision."""\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        f"revision = {EXTRA_REVISION!r}\ndown_revision = {head!r}\n"
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        f"def upgrade():\n{upgrade_body}\n\n\ndef downgrade():\n    pass\n"
+    )
+    return target

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .backup import backup_command, restore_command
+from .demo import demo_data_command
 from .purge import purge_trash_command
 from .seed import seed_categories_command
 
+COMMANDS = (
+    seed_categories_command,
+    purge_trash_command,
+    backup_command,
+    restore_command,
+    demo_data_command,
+)
+
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_categories_command, purge_trash_command):
+    for command in COMMANDS:
         app.cli.add_command(command)

@@ -1,0 +1,108 @@
+"""Engine behaviour: SQLite pragmas on every connection, no connection at start-up."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.pool import Pool
+
+from expenses_app import create_app
+from expenses_app.backup.dump import snapshot_connection
+from expenses_app.extensions import db
+from expenses_app.models import User
+
+from .conftest import build_app, csrf_token
+
+POOLED = 5
+
+
+@pytest.fixture
+def sqlite_app(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite engine behaviour")
+    return app
+
+
+def pragmas(raw_connection) -> tuple:
+    # Straight on the DBAPI connection: no transaction, so five can be open at once.
+    return tuple(
+        raw_connection.driver_connection.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")
+    )
+
+
+def test_every_pooled_sqlite_connection_gets_the_pragmas(sqlite_app):
+    with sqlite_app.app_context():
+        for _ in range(2):  # and again on fresh connections after the pool is recycled
+            connections = [db.engine.raw_connection() for _ in range(POOLED)]
+            try:
+                seen = {pragmas(connection) for connection in connections}
+            finally:
+                for connection in connections:
+                    connection.close()
+            db.engine.dispose()
+            assert len(seen) == 1
+            foreign_keys, journal_mode, busy_timeout, synchronous = seen.pop()
+            assert (foreign_keys, journal_mode, synchronous) == (1, "wal", 1)  # 1 = NORMAL
+            assert busy_timeout >= 5000
+
+
+def begins_during(app, action) -> list[str]:
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_writes_take_the_sqlite_write_lock_up_front_and_reads_do_not(sqlite_app, client):
+    assert begins_during(sqlite_app, lambda: client.get("/health/db")) == ["BEGIN"]
+    form = {"login": "nobody", "password": "wrong", "csrf_token": csrf_token(client)}
+    assert begins_during(sqlite_app, lambda: client.post("/auth/login", data=form)) == [
+        "BEGIN IMMEDIATE"
+    ]
+
+    def outside_requests():
+        with sqlite_app.app_context():
+            db.session.scalar(select(User.id))
+
+    assert begins_during(sqlite_app, outside_requests) == ["BEGIN IMMEDIATE"]
+
+
+def test_the_backup_snapshot_does_not_hold_the_sqlite_write_lock(sqlite_app):
+    def take_snapshot():
+        with sqlite_app.app_context(), snapshot_connection() as connection:
+            connection.execute(select(User.id)).all()
+
+    assert begins_during(sqlite_app, take_snapshot) == ["BEGIN"]
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///{tmp}/missing/app.db", "postgresql://postgres@127.0.0.1:1/nothing"]
+)
+def test_create_app_opens_no_database_connection(tmp_path, url):
+    connects = []
+
+    def record(*args):
+        connects.append(args)
+
+    event.listen(Pool, "connect", record)
+    try:
+        app = build_app(url.format(tmp=tmp_path))
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}"})
+    finally:
+        event.remove(Pool, "connect", record)
+
+    assert connects == []
+    assert app.test_client().get("/health").status_code == 200
+    assert not (tmp_path / "other.db").exists()
