@@ -17,7 +17,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from ..extensions import db
 from ..models import Category, Expense, Receipt
@@ -74,7 +81,7 @@ class ExpenseForm(FlaskForm):
         "Description",
         filters=[_strip],
         validators=[
-            InputRequired("Describe the expense."),
+            DataRequired("Describe the expense."),
             Length(max=DESCRIPTION_MAX_LENGTH),
             no_control_characters,
         ],
