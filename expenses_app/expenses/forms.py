@@ -69,13 +69,8 @@ def no_control_characters(form: FlaskForm, field: Any) -> None:
 
 
 class ExpenseForm(FlaskForm):
-    amount = AmountField("Amount", validators=[amount_required])
-    date = DateField(
-        "Date",
-        validators=[InputRequired("Enter a date.")],
-        default=dt.date.today,
-        description="YYYY-MM-DD",
-    )
+    amount = AmountField("Amount", validators=[amount_required], render_kw={"autofocus": True})
+    date = DateField("Date", validators=[InputRequired("Enter a date.")], default=dt.date.today)
     category_id = SelectField("Category", coerce=as_uuid, validators=[InputRequired()])
     description = StringField(
         "Description",
@@ -202,8 +197,24 @@ class ExpenseFilterForm(FlaskForm):
     end = StringField("To", render_kw={"type": "date"})
     min = StringField("Min amount", render_kw={"inputmode": "decimal"})
     max = StringField("Max amount", render_kw={"inputmode": "decimal"})
-    sort = HiddenField()
-    order = HiddenField()
+    # Column headers sort too, but a phone shows no table header: these do it there.
+    sort = SelectField(
+        "Sort by",
+        choices=[
+            SelectChoice("date", "Date"),
+            SelectChoice("amount", "Amount"),
+            SelectChoice("category", "Category"),
+            SelectChoice("description", "Description"),
+        ],
+    )
+    order = SelectField(
+        "Order",
+        choices=[
+            SelectChoice("", "Usual (newest, largest, A to Z first)"),
+            SelectChoice("desc", "Descending"),
+            SelectChoice("asc", "Ascending"),
+        ],
+    )
     per_page = HiddenField()
 
     def __init__(self, *args: Any, user_id: uuid.UUID, **kwargs: Any):
