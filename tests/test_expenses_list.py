@@ -296,3 +296,23 @@ def test_other_users_do_not_see_my_expenses_in_search(app, spending):
     login(client, other)
     html = client.get("/expenses/?q=coffee").get_data(as_text=True)
     assert "Coffee beans" not in html and "Arabica" not in html
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_category_sort_pages_cross_category_boundaries(app, client, logged_in, order):
+    sizes = {"Bills": 3, "Food": 1, "Transport": 4}
+    expected = []
+    for name, size in sizes.items():
+        for n in range(size):
+            day = dt.date(2026, 1, 1 + n)
+            make_expense(app, logged_in.id, category=name, date=day, description=f"{name} {n}")
+            expected.append((name, day, f"{name} {n}"))
+    expected.sort(reverse=order == "desc")
+    seen = []
+    for page in range(1, 5):
+        seen += descriptions(
+            client.get(f"/expenses/?sort=category&order={order}&per_page=3&page={page}")
+        )
+    assert seen == [description for _, _, description in expected]
+    html = client.get(f"/expenses/?sort=category&order={order}&per_page=3").get_data(as_text=True)
+    assert "<strong>8</strong> expenses" in html and "100.00" in html

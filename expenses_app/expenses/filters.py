@@ -212,14 +212,23 @@ class ExpenseFilters:
         return self.sort == "category"
 
     def ordering(self) -> list[ColumnElement[Any]]:
-        """ORDER BY terms: the chosen key, then date and id so pages never overlap."""
+        """ORDER BY terms: the chosen key, then date (and entry time) and id.
+
+        The id makes the order total, so pages never overlap or skip rows.
+        """
         primary = {
             "date": Expense.date,
             "amount": Expense.amount,
             "category": Category.name_key,
             "description": Expense.description,
         }[self.sort]
-        tie_breaks = (Expense.created_at,) if self.sort == "date" else (Expense.date,)
+        tie_breaks = {
+            "date": (Expense.created_at,),
+            "amount": (Expense.date,),
+            # Matches the (user, category, date, created_at, id) index.
+            "category": (Expense.date, Expense.created_at),
+            "description": (Expense.date,),
+        }[self.sort]
         terms = (primary, *tie_breaks, Expense.id)
         return [t.desc() if self.order == "desc" else t.asc() for t in terms]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
@@ -57,19 +57,25 @@ def _ordered(stmt: Select, filters: ExpenseFilters) -> Select:
 def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
     """The page `filters` asks for, with category, tags and receipt metadata loaded.
 
-    Deep pages stay cheap: the OFFSET runs over ids only (answered from a
-    covering index), and just the page's rows are then fetched in full.
+    Deep pages stay cheap: the page's ids come from a covering index (an
+    OFFSET over index entries only, or per category, see `_category_page`),
+    and just the page's rows are then fetched in full.
     """
-    count, total = filtered_summary(user_id, filters)
-    ids = (
-        _ordered(_matching(user_id, filters).with_only_columns(Expense.id), filters)
-        .limit(filters.per_page)
-        .offset(filters.offset)
-        .subquery()
-    )
+    if filters.sort == "category":
+        count, total, ids = _category_page(user_id, filters)
+    else:
+        count, total = filtered_summary(user_id, filters)
+        ids = (
+            _ordered(_matching(user_id, filters).with_only_columns(Expense.id), filters)
+            .limit(filters.per_page)
+            .offset(filters.offset)
+        )
+    if ids is None or not count:
+        return ExpensePage([], count, total, filters.page, filters.per_page)
+    page_ids = ids.subquery()
     stmt = (
         select(Expense)
-        .join(ids, ids.c.id == Expense.id)
+        .join(page_ids, page_ids.c.id == Expense.id)
         .join(Expense.category)
         .outerjoin(Expense.receipt)
         .options(
@@ -79,8 +85,63 @@ def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
         )
         .order_by(*filters.ordering())
     )
-    expenses = list(db.session.scalars(stmt).unique()) if count else []
+    expenses = list(db.session.scalars(stmt).unique())
     return ExpensePage(expenses, count, total, filters.page, filters.per_page)
+
+
+def _category_page(
+    user_id: uuid.UUID, filters: ExpenseFilters
+) -> tuple[int, Decimal, Select | None]:
+    """Count, total and the page's ids when sorting by category name.
+
+    A plain ORDER BY name would sort every matching row on each request.
+    Instead one grouped query gives each category's count and total (which
+    also make the filter's count and total); the page then covers a known
+    slice of one or a few categories, each read in date order from the
+    (user, category, date) index.
+    """
+    matching = _matching(user_id, filters)
+    groups = (
+        matching.with_only_columns(
+            Expense.category_id,
+            func.count(Expense.id).label("count"),
+            func.sum(Expense.amount).label("total"),
+        )
+        .group_by(Expense.category_id)
+        .subquery()
+    )
+    name = Category.name_key.desc() if filters.order == "desc" else Category.name_key.asc()
+    rows = db.session.execute(
+        select(groups.c.category_id, groups.c.count, groups.c.total)
+        .join(Category, Category.id == groups.c.category_id)
+        .order_by(name)
+    ).all()
+    count = sum(row.count for row in rows)
+    total = sum((row.total for row in rows), Decimal("0.00"))
+    members = [
+        select(member.c.id)
+        for member in (
+            matching.with_only_columns(Expense.id)
+            .where(Expense.category_id == category_id)
+            .order_by(*filters.ordering()[1:])
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+            for category_id, offset, limit in _slices(rows, filters.offset, filters.per_page)
+        )
+    ]
+    return count, total, (union_all(*members) if members else None)
+
+
+def _slices(groups: Sequence[Row], start: int, size: int) -> Iterator[tuple[uuid.UUID, int, int]]:
+    """(category id, offset, limit) for each category that rows start..start+size fall in."""
+    first = 0
+    for group in groups:
+        last = first + group.count
+        if last > start and first < start + size:
+            offset = max(start, first) - first
+            yield group.category_id, offset, min(start + size, last) - first - offset
+        first = last
 
 
 def export_expenses(user_id: uuid.UUID, filters: ExpenseFilters) -> Iterator[list[Expense]]:
