@@ -248,10 +248,18 @@ def test_empty_state_when_a_filter_matches_nothing(client, spending):
     assert "No expenses yet" not in html
 
 
-def test_page_beyond_the_last_is_empty_with_a_way_back(client, spending):
-    response = client.get("/expenses/?page=9")
+@pytest.mark.parametrize("query", ["", "&q=coffee", "&q=co", "&sort=category"])
+def test_page_beyond_the_last_is_empty_with_a_way_back(client, spending, query):
+    response = client.get(f"/expenses/?page=9{query}")
     assert descriptions(response) == []
-    assert "No expenses on this page" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "No expenses on this page" in html
+    assert "<strong>" in html and "expense" in html
+
+
+def test_search_results_carry_the_count_and_total_of_all_matches(client, spending):
+    html = client.get("/expenses/?q=e&per_page=1").get_data(as_text=True)
+    assert "<strong>3</strong> expenses match" in html and "77.50" in html
 
 
 def test_list_links_to_new_trash_and_filtered_export(client, spending):
@@ -286,7 +294,8 @@ def test_statement_count_is_fixed_whatever_page_size_and_data_size(app, client, 
     many_small = _statement_count(app, client, f"/expenses/?sort={sort}&per_page=5")
     many_large = _statement_count(app, client, f"/expenses/?sort={sort}&per_page=100")
     filtered = _statement_count(app, client, f"/expenses/?sort={sort}&per_page=100&tag=common")
-    assert few_small == few_large == many_small == many_large == filtered
+    searched = _statement_count(app, client, f"/expenses/?sort={sort}&per_page=100&q=xpens")
+    assert few_small == few_large == many_small == many_large == filtered == searched
     assert many_large <= 6
 
 

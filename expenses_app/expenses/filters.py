@@ -251,7 +251,10 @@ def _text_search(query: str) -> ColumnElement[bool]:
             .select_from(table("expenses_fts"))
             .where(text("expenses_fts MATCH :fts_phrase").bindparams(fts_phrase=phrase))
         )
-        return literal_column("expenses.rowid").in_(matches)
+        # The unary + keeps SQLite from driving the query by the matches (one
+        # row lookup per match, across all users): it walks the user's
+        # covering index instead and checks each rowid against the matches.
+        return literal_column("+expenses.rowid").in_(matches)
     pattern = f"%{_escape_like(query)}%"
     return or_(
         Expense.description.ilike(pattern, escape="\\"),
