@@ -96,6 +96,7 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     page.get_by_role("button", name="Apply filters").click()
     rows = page.locator("tbody tr")
     assert rows.count() == 1 and "Train to Lyon" in rows.first.inner_text()
+    shoot(page, "expenses-filtered-desktop")
 
     page.get_by_role("link", name="Train to Lyon").click()
     page.get_by_role("link", name="Edit").click()
@@ -134,6 +135,9 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     shoot(page, "expenses-list-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+    page.goto(f"{live_server}/expenses/?q=co&min=1")
+    shoot(page, "expenses-filtered-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.goto(f"{live_server}/expenses/new")
     shoot(page, "expense-form-phone")
     page.goto(f"{live_server}/expenses/")

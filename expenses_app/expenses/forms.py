@@ -210,7 +210,7 @@ class ExpenseFilterForm(FlaskForm):
     order = SelectField(
         "Order",
         choices=[
-            SelectChoice("", "Usual (newest, largest, A to Z first)"),
+            SelectChoice("", "Usual"),
             SelectChoice("desc", "Descending"),
             SelectChoice("asc", "Ascending"),
         ],
