@@ -46,15 +46,13 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     return None
 
 
-# Text search lives outside the models (migration 0003), because Alembic cannot
-# compare it: SQLite's FTS5 table with its shadow tables, PostgreSQL's trigram
-# GIN indexes. Autogenerate must neither drop nor recreate them.
-SEARCH_INDEXES = {"ix_expenses_description_trgm", "ix_expenses_notes_trgm"}
+# Text-search indexes are dialect-specific (migration 0003), so they are not in
+# the models: PostgreSQL's trigram GIN indexes, SQLite's covering search index.
+# Autogenerate must neither drop nor recreate them.
+SEARCH_INDEXES = {"ix_expenses_description_trgm", "ix_expenses_notes_trgm", "ix_expenses_search"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table" and name and name.startswith("expenses_fts"):
-        return False
     return not (type_ == "index" and name in SEARCH_INDEXES)
 
 

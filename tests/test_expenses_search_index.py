@@ -1,15 +1,18 @@
-"""The text-search index stays in sync with expenses, and migration 0003 goes up and down."""
+"""Text search follows every change, uses its index, and migration 0003 goes up and down."""
 
 from __future__ import annotations
 
 import html
 import re
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text, update
 
+from expenses_app.expenses.filters import SQLITE_SEARCH_INDEX, ExpenseFilters
 from expenses_app.extensions import db
 from expenses_app.models import Expense
+from expenses_app.scoping import owned
 
 from .conftest import build_app
 from .factories import make_expense
@@ -50,24 +53,27 @@ def test_search_treats_quotes_and_wildcards_literally(app, client, logged_in):
     assert found(client, "a%25p") == []
 
 
-def test_search_index_objects_exist(app):
+def test_search_index_exists(app):
     with app.app_context():
-        connection = db.session.connection()
-        if connection.dialect.name == "sqlite":
-            names = set(
-                connection.execute(
-                    text("SELECT name FROM sqlite_master WHERE name LIKE 'expenses_fts%'")
-                ).scalars()
-            )
-            assert {
-                "expenses_fts",
-                "expenses_fts_insert",
-                "expenses_fts_update",
-                "expenses_fts_delete",
-            } <= names
-        else:
-            indexes = {ix["name"] for ix in inspect(connection).get_indexes("expenses")}
-            assert {"ix_expenses_description_trgm", "ix_expenses_notes_trgm"} <= indexes
+        indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("expenses")}
+        dialect = db.engine.dialect.name
+    if dialect == "sqlite":
+        assert SQLITE_SEARCH_INDEX in indexes
+    else:
+        assert {"ix_expenses_description_trgm", "ix_expenses_notes_trgm"} <= indexes
+
+
+def test_sqlite_search_reads_the_covering_search_index(app, logged_in):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's search index; PostgreSQL uses pg_trgm")
+        for sort in ("date", "amount", "description"):
+            filters = ExpenseFilters.from_args({"q": "coffee", "sort": sort})
+            stmt = filters.apply(owned(Expense, user_id=logged_in.id), logged_in.id)
+            stmt = stmt.with_only_columns(Expense.id).order_by(*filters.ordering()).limit(20)
+            sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            plan = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+            assert any(f"COVERING INDEX {SQLITE_SEARCH_INDEX}" in row[-1] for row in plan), plan
 
 
 def test_migration_0003_downgrades_and_upgrades_with_data(tmp_path):
@@ -97,16 +103,13 @@ def test_migration_0003_downgrades_and_upgrades_with_data(tmp_path):
         )
         db.session.commit()
         upgrade()
-        matches = "SELECT rowid FROM expenses_fts WHERE expenses_fts MATCH '\"bagel\"'"
-        assert len(db.session.execute(text(matches)).all()) == 1
-        db.session.commit()
-        downgrade(revision="0001")
-        tables = set(inspect(db.engine).get_table_names())
-        assert not any(name.startswith("expenses_fts") for name in tables)
         indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("expenses")}
+        assert SQLITE_SEARCH_INDEX in indexes and "ix_expenses_live_date" in indexes
+        downgrade(revision="0001")
+        indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("expenses")}
+        assert SQLITE_SEARCH_INDEX not in indexes
         assert not any(name.startswith("ix_expenses_live") for name in indexes)
         upgrade()
-        assert len(db.session.execute(text(matches)).all()) == 1
         assert db.session.execute(text("SELECT count(*) FROM expenses")).scalar() == 1
         db.session.remove()
         db.engine.dispose()

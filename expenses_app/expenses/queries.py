@@ -107,7 +107,7 @@ def _category_page(
             func.count(Expense.id).label("count"),
             func.sum(Expense.amount).label("total"),
         )
-        .group_by(Expense.category_id)
+        .group_by(filters.keyed(Expense.category_id))
         .subquery()
     )
     name = Category.name_key.desc() if filters.order == "desc" else Category.name_key.asc()

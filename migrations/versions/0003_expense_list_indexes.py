@@ -3,14 +3,16 @@
 - Partial indexes over live expenses (not in the trash), one per sort order of
   the list, holding the columns the list's page, count and total read, so
   deep pages (OFFSET over ids) and filtered totals never touch the table.
-- Text search in description and notes (`q`), case-insensitive substring:
-  SQLite: an FTS5 trigram table `expenses_fts` with external content
-  (`expenses`), kept in sync by triggers. Note: a batch migration that
-  recreates `expenses` drops these triggers and renumbers rowids; such a
-  migration must recreate the triggers and run the 'rebuild' command below.
+- Text search in description and notes (`q`, case-insensitive substring):
   PostgreSQL: pg_trgm GIN indexes, which serve ILIKE '%text%'.
-  Neither is in the models (Alembic cannot compare them): migrations/env.py
-  leaves them out of autogenerate.
+  SQLite: a covering partial index with description and notes, so LIKE runs
+  over the user's index entries only (measured with 100,000 expenses for the
+  user and 1,000,000 in the database: about 30 ms for count and total, however
+  common the word). An FTS5 trigram table was measured too: fast for rare
+  words, but its cost grows with the matches across all users (about 270 ms
+  for a word in 16 % of the rows).
+  Both are dialect-specific, so they are not in the models and
+  migrations/env.py leaves them out of autogenerate.
 
 Revision ID: 0003
 Revises: 0001
@@ -38,25 +40,10 @@ LIVE_INDEXES = {
         "user_id", "category_id", "date", "created_at", "id", "amount_cents", "deleted_at"
     ],
 }
-SQLITE_FTS = [
-    """CREATE VIRTUAL TABLE expenses_fts USING fts5(
-        description, notes, content='expenses', content_rowid='rowid', tokenize='trigram'
-    )""",
-    """CREATE TRIGGER expenses_fts_insert AFTER INSERT ON expenses BEGIN
-        INSERT INTO expenses_fts(rowid, description, notes)
-        VALUES (new.rowid, new.description, new.notes);
-    END""",
-    """CREATE TRIGGER expenses_fts_delete AFTER DELETE ON expenses BEGIN
-        INSERT INTO expenses_fts(expenses_fts, rowid, description, notes)
-        VALUES ('delete', old.rowid, old.description, old.notes);
-    END""",
-    """CREATE TRIGGER expenses_fts_update AFTER UPDATE OF description, notes ON expenses BEGIN
-        INSERT INTO expenses_fts(expenses_fts, rowid, description, notes)
-        VALUES ('delete', old.rowid, old.description, old.notes);
-        INSERT INTO expenses_fts(rowid, description, notes)
-        VALUES (new.rowid, new.description, new.notes);
-    END""",
-    "INSERT INTO expenses_fts(expenses_fts) VALUES ('rebuild')",
+SQLITE_SEARCH = [
+    "CREATE INDEX ix_expenses_search ON expenses (user_id, description, notes, date,"
+    " created_at, id, amount_cents, category_id, payment_method, deleted_at)"
+    " WHERE deleted_at IS NULL",
 ]
 POSTGRES_TRGM = [
     # Trusted since PostgreSQL 13: the database owner may create it.
@@ -73,16 +60,14 @@ def upgrade():
                 name, columns, unique=False, sqlite_where=LIVE, postgresql_where=LIVE
             )
     dialect = op.get_bind().dialect.name
-    for statement in SQLITE_FTS if dialect == "sqlite" else POSTGRES_TRGM:
+    for statement in SQLITE_SEARCH if dialect == "sqlite" else POSTGRES_TRGM:
         op.execute(statement)
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        for trigger in ("expenses_fts_insert", "expenses_fts_delete", "expenses_fts_update"):
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        op.execute("DROP TABLE IF EXISTS expenses_fts")
+        op.execute("DROP INDEX IF EXISTS ix_expenses_search")
     else:
         # The pg_trgm extension stays: other objects may use it.
         op.execute("DROP INDEX IF EXISTS ix_expenses_notes_trgm")
