@@ -46,6 +46,16 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     return None
 
 
+# Text-search indexes are dialect-specific (migration 0003), so they are not in
+# the models: PostgreSQL's trigram GIN indexes, SQLite's covering search index.
+# Autogenerate must neither drop nor recreate them.
+SEARCH_INDEXES = {"ix_expenses_description_trgm", "ix_expenses_notes_trgm", "ix_expenses_search"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and name in SEARCH_INDEXES)
+
+
 def run_migrations_offline():
     context.configure(
         url=get_engine().url.render_as_string(hide_password=False),
@@ -53,6 +63,7 @@ def run_migrations_offline():
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -78,6 +89,7 @@ def run_migrations_online():
     conf_args["render_as_batch"] = True
     conf_args["render_item"] = render_item
     conf_args["compare_type"] = compare_type
+    conf_args["include_object"] = include_object
 
     engine = get_engine()
     is_sqlite = engine.dialect.name == "sqlite"

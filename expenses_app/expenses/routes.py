@@ -1,14 +1,202 @@
-"""The expenses pages. (Foundation skeleton.)"""
+"""The expenses pages: list, create, edit, detail, trash, receipts and CSV export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+import uuid
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..budgets.alerts import budget_alerts
+from ..extensions import db
+from ..models import Expense, Receipt, utcnow
+from ..scoping import get_owned_or_404
+from .export import csv_chunks, export_filename
+from .filters import ExpenseFilters, parse_page
+from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseFilterForm, ExpenseForm
+from .queries import DETAIL_OPTIONS, TRASH_PER_PAGE, expense_page, trash_page
+from .receipts import download_headers, replace_receipt, store_receipt
+from .services import (
+    create_expense,
+    last_used_category_id,
+    restore_expense,
+    trash_expense,
+    update_expense,
+)
 
 bp = Blueprint("expenses", __name__, url_prefix="/expenses")
+
+
+@bp.app_template_filter("payment_method")
+def payment_method_label(value: str) -> str:
+    return PAYMENT_METHOD_LABELS.get(value, value)
+
+
+def _form_context() -> dict[str, Any]:
+    return {
+        "user_id": current_user.id,
+        "receipt_max_bytes": current_app.config["RECEIPT_MAX_BYTES"],
+    }
+
+
+def _saved(expense: Expense):
+    flash("Expense saved.", "success")
+    for message in budget_alerts(current_user.id, expense.date, expense.category_id):
+        flash(message, "warning")
+    return redirect(url_for("expenses.detail", expense_id=expense.id))
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("expenses/index.html")
+    filters = ExpenseFilters.from_args(request.args)
+    result = expense_page(current_user.id, filters)
+    form = ExpenseFilterForm(formdata=request.args, user_id=current_user.id)
+    return render_template(
+        "expenses/index.html",
+        result=result,
+        filters=filters,
+        form=form,
+        page_url=lambda n: url_for("expenses.index", **filters.to_args(page=n)),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = ExpenseForm(**_form_context(), category_id=last_used_category_id(current_user.id))
+    if form.validate_on_submit():
+        expense = create_expense(current_user.id, form.values())
+        if form.receipt_upload is not None:
+            store_receipt(expense, form.receipt_upload)
+        db.session.commit()
+        return _saved(expense)
+    return render_template("expenses/form.html", form=form, expense=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/<uuid:expense_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(expense_id: uuid.UUID):
+    expense = get_owned_or_404(Expense, expense_id, *DETAIL_OPTIONS)
+    form = EditExpenseForm(
+        data=EditExpenseForm.initial_data(expense), receipt=expense.receipt, **_form_context()
+    )
+    if form.validate_on_submit():
+        if form.version.data == str(expense.version) and _save_edit(expense, form):
+            return _saved(expense)
+        return _conflict(expense_id, form)
+    return render_template("expenses/form.html", form=form, expense=expense), (
+        422 if form.errors else 200
+    )
+
+
+def _save_edit(expense: Expense, form: EditExpenseForm) -> bool:
+    """Save the edit; False when someone else saved the expense in the meantime."""
+    try:
+        update_expense(expense, form.values())
+        replace_receipt(expense, form.receipt_upload, form.wants_receipt_removed)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _conflict(expense_id: uuid.UUID, form: EditExpenseForm):
+    # Keep what the user typed, show what is saved now, and base the next
+    # save on the current version: saving again is then a deliberate overwrite.
+    current = get_owned_or_404(Expense, expense_id, *DETAIL_OPTIONS)
+    form.version.data = str(current.version)
+    form.form_errors.append(
+        "This expense was changed elsewhere (another tab or device) after you opened it, "
+        "so nothing was saved. Its saved values are shown beside the form; "
+        "save again to replace them with yours."
+    )
+    return render_template("expenses/form.html", form=form, expense=current, conflict=True), 409
+
+
+@bp.get("/<uuid:expense_id>")
+@login_required
+def detail(expense_id: uuid.UUID):
+    expense = get_owned_or_404(Expense, expense_id, *DETAIL_OPTIONS)
+    return render_template("expenses/detail.html", expense=expense)
+
+
+@bp.post("/<uuid:expense_id>/delete")
+@login_required
+def delete(expense_id: uuid.UUID):
+    expense = get_owned_or_404(Expense, expense_id)
+    trash_expense(expense)
+    db.session.commit()
+    flash(f"“{expense.description}” moved to the trash. You can restore it from there.", "info")
+    return redirect(url_for("expenses.index"))
+
+
+@bp.get("/trash")
+@login_required
+def trash():
+    page = parse_page(request.args)
+    expenses, count = trash_page(current_user.id, page)
+    pages = max(1, -(-count // TRASH_PER_PAGE))
+    return render_template(
+        "expenses/trash.html",
+        expenses=expenses,
+        count=count,
+        page=page,
+        pages=pages,
+        retention_days=current_app.config["TRASH_RETENTION_DAYS"],
+        page_url=lambda n: url_for("expenses.trash", page=n),
+    )
+
+
+@bp.post("/<uuid:expense_id>/restore")
+@login_required
+def restore(expense_id: uuid.UUID):
+    expense = get_owned_or_404(Expense, expense_id, deleted=True)
+    restore_expense(expense)
+    db.session.commit()
+    flash(f"“{expense.description}” restored.", "success")
+    return redirect(url_for("expenses.trash"))
+
+
+@bp.get("/<uuid:expense_id>/receipt")
+@login_required
+def receipt(expense_id: uuid.UUID):
+    expense = get_owned_or_404(
+        Expense, expense_id, joinedload(Expense.receipt).undefer(Receipt.data)
+    )
+    if expense.receipt is None:
+        abort(404)
+    return Response(
+        expense.receipt.data,
+        content_type=expense.receipt.content_type,
+        headers=download_headers(expense.receipt),
+    )
+
+
+@bp.get("/export.csv")
+@login_required
+def export_csv():
+    filters = ExpenseFilters.from_args(request.args)
+    disposition = f'attachment; filename="{export_filename(utcnow().date())}"'
+    return Response(
+        stream_with_context(csv_chunks(current_user.id, filters)),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Expense, Tag, utcnow
+from ..scoping import owned
 
 TAG_MAX_LENGTH = 40
 TAGS_PER_EXPENSE = 20
@@ -83,6 +84,9 @@ def create_expense(user_id: uuid.UUID, values: ExpenseValues) -> Expense:
 def update_expense(expense: Expense, values: ExpenseValues) -> Expense:
     """Apply `values` to `expense` (loaded with its tags, e.g. `selectinload(Expense.tags)`)."""
     _assign(expense, values)
+    # Always touch the row, so a tags-only change also bumps the version that
+    # optimistic locking checks.
+    expense.updated_at = utcnow()
     expense.tags = resolve_tags(expense.user_id, values.tags)
     db.session.flush()
     return expense
@@ -95,6 +99,21 @@ def trash_expense(expense: Expense) -> None:
 
 def restore_expense(expense: Expense) -> None:
     expense.deleted_at = None
+
+
+def last_used_category_id(user_id: uuid.UUID) -> uuid.UUID | None:
+    """The category of the user's latest live expense: the form's default.
+
+    Latest by date, then by entry time, which the list's date index answers
+    without reading the user's whole history.
+    """
+    stmt = (
+        owned(Expense, user_id=user_id)
+        .with_only_columns(Expense.category_id)
+        .order_by(Expense.date.desc(), Expense.created_at.desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
 
 
 def _assign(expense: Expense, values: ExpenseValues) -> None:

@@ -1,0 +1,272 @@
+"""The expense list's query string: parsed once, applied to the list, its totals and the export.
+
+Every value is checked here, so a bad one answers 400 with a readable message
+before any SQL runs, and the list, the filtered total and the CSV export can
+never disagree about what a filter means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
+from werkzeug.exceptions import BadRequest
+
+from ..database import dialect_name
+from ..models import PAYMENT_METHODS, Category, Expense, Tag, expense_tags
+from ..money import AmountError, format_plain, parse_amount
+from .services import TAG_MAX_LENGTH, tag_key
+
+SORTS = ("date", "amount", "category", "description")
+ORDERS = ("asc", "desc")
+# Newest and largest first; names read naturally A to Z.
+DEFAULT_ORDER = {"date": "desc", "amount": "desc", "category": "asc", "description": "asc"}
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
+QUERY_MAX_LENGTH = 200
+# SQLite only (migration 0003): description and notes of the user's live
+# expenses with every column a filtered list reads, so a search costs one pass
+# over the user's index entries, however common the word (see `keyed`).
+SQLITE_SEARCH_INDEX = "ix_expenses_search"
+FILTER_NAMES = ("q", "category", "tag", "payment_method", "start", "end", "min", "max")
+
+
+def _bad(message: str) -> BadRequest:
+    return BadRequest(description=message)
+
+
+def _parse_date(name: str, raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(f"“{name}” must be a date written YYYY-MM-DD.") from None
+
+
+def _parse_amount(name: str, raw: str) -> Decimal:
+    try:
+        return parse_amount(raw)
+    except AmountError as exc:
+        raise _bad(f"“{name}”: {exc}") from None
+
+
+def _parse_int(name: str, raw: str, low: int, high: int) -> int:
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise _bad(f"“{name}” must be a whole number from {low} to {high}.")
+    return int(raw)
+
+
+def parse_page(args: Mapping[str, str]) -> int:
+    """The `page` query parameter of a paged list (1 when absent); 400 when bad."""
+    raw = (args.get("page") or "").strip()
+    return _parse_int("page", raw, 1, MAX_PAGE) if raw else 1
+
+
+def _escape_like(text_: str) -> str:
+    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class ExpenseFilters:
+    """What the user asked the expense list for: filters, sort and page."""
+
+    q: str | None = None
+    category: uuid.UUID | None = None
+    tag: str | None = None
+    payment_method: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    sort: str = "date"
+    order: str = "desc"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ExpenseFilters:
+        """Parse a query string; any bad value raises `BadRequest` (400) naming the parameter.
+
+        Empty values count as absent, because a GET form submits every field.
+        """
+        raw = {name: (args.get(name) or "").strip() for name in cls.field_names()}
+        values: dict[str, Any] = {}
+        if raw["q"]:
+            if len(raw["q"]) > QUERY_MAX_LENGTH or "\x00" in raw["q"]:
+                raise _bad(f"The search text must be at most {QUERY_MAX_LENGTH} characters.")
+            values["q"] = raw["q"]
+        if raw["category"]:
+            try:
+                values["category"] = uuid.UUID(raw["category"])
+            except ValueError:
+                raise _bad("“category” is not a category id.") from None
+        if raw["tag"]:
+            if len(raw["tag"]) > TAG_MAX_LENGTH or "\x00" in raw["tag"]:
+                raise _bad(f"“tag” must be at most {TAG_MAX_LENGTH} characters.")
+            values["tag"] = raw["tag"]
+        if raw["payment_method"]:
+            if raw["payment_method"] not in PAYMENT_METHODS:
+                raise _bad(f"“payment_method” must be one of {', '.join(PAYMENT_METHODS)}.")
+            values["payment_method"] = raw["payment_method"]
+        for name in ("start", "end"):
+            if raw[name]:
+                values[name] = _parse_date(name, raw[name])
+        for name in ("min", "max"):
+            if raw[name]:
+                values[name] = _parse_amount(name, raw[name])
+        values.update(cls._sorting(raw))
+        filters = cls(**values)
+        filters._check_ranges()
+        return filters
+
+    @classmethod
+    def _sorting(cls, raw: Mapping[str, str]) -> dict[str, Any]:
+        sort = raw["sort"] or "date"
+        if sort not in SORTS:
+            raise _bad(f"“sort” must be one of {', '.join(SORTS)}.")
+        order = raw["order"] or DEFAULT_ORDER[sort]
+        if order not in ORDERS:
+            raise _bad("“order” must be asc or desc.")
+        page = parse_page(raw)
+        per_page = (
+            _parse_int("per_page", raw["per_page"], 1, MAX_PER_PAGE)
+            if raw["per_page"]
+            else DEFAULT_PER_PAGE
+        )
+        return {"sort": sort, "order": order, "page": page, "per_page": per_page}
+
+    def _check_ranges(self) -> None:
+        if self.start and self.end and self.start > self.end:
+            raise _bad("“start” must not be after “end”.")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise _bad("“min” must not be more than “max”.")
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(getattr(self, name) is not None for name in FILTER_NAMES)
+
+    def to_args(self, **changes: Any) -> dict[str, str]:
+        """The query string for these filters with `changes`, leaving out defaults.
+
+        `order=None` means the natural order of the (new) sort key.
+
+        Links for paging, sorting and export are built from this, so the
+        filters survive every click.
+        """
+        current = replace(self, **changes)
+        if current.order is None:
+            current = replace(current, order=DEFAULT_ORDER[current.sort])
+        args: dict[str, str] = {}
+        for name in self.field_names():
+            value = getattr(current, name)
+            if value is None:
+                continue
+            if name in ("min", "max"):
+                args[name] = format_plain(value)
+            elif name in ("start", "end"):
+                args[name] = value.isoformat()
+            else:
+                args[name] = str(value)
+        for name, default in (("sort", "date"), ("page", 1), ("per_page", DEFAULT_PER_PAGE)):
+            if getattr(current, name) == default:
+                args.pop(name)
+        if current.order == DEFAULT_ORDER[current.sort]:
+            args.pop("order")
+        return args
+
+    def apply(self, stmt: Select, user_id: uuid.UUID) -> Select:
+        """`stmt` (a SELECT over the user's live expenses) narrowed by every filter."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.q:
+            conditions.append(_text_search(self.q))
+        if self.category:
+            conditions.append(Expense.category_id == self.category)
+        if self.tag:
+            tagged = (
+                select(expense_tags.c.expense_id)
+                .join(Tag, Tag.id == expense_tags.c.tag_id)
+                .where(Tag.user_id == user_id, Tag.name_key == tag_key(self.tag))
+            )
+            conditions.append(Expense.id.in_(tagged))
+        if self.payment_method:
+            conditions.append(Expense.payment_method == self.payment_method)
+        if self.start:
+            conditions.append(Expense.date >= self.start)
+        if self.end:
+            conditions.append(Expense.date <= self.end)
+        if self.min is not None:
+            conditions.append(Expense.amount >= self.min)
+        if self.max is not None:
+            conditions.append(Expense.amount <= self.max)
+        return stmt.where(*conditions)
+
+    def keyed(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`column` as an ORDER BY / GROUP BY key.
+
+        While searching on SQLite it becomes `+column`: then no index can
+        supply the order, and the planner reads the one index that covers
+        the searched text (`SQLITE_SEARCH_INDEX`) instead of walking an
+        ordered index and fetching every row from the table.
+        """
+        if self.q and dialect_name() == "sqlite":
+            return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+        return column
+
+    @property
+    def needs_category_join(self) -> bool:
+        return self.sort == "category"
+
+    def ordering(self) -> list[ColumnElement[Any]]:
+        """ORDER BY terms: the chosen key, then date (and entry time) and id.
+
+        The id makes the order total, so pages never overlap or skip rows.
+        """
+        primary = {
+            "date": Expense.date,
+            "amount": Expense.amount,
+            "category": Category.name_key,
+            "description": Expense.description,
+        }[self.sort]
+        tie_breaks = {
+            "date": (Expense.created_at,),
+            "amount": (Expense.date,),
+            # Matches the (user, category, date, created_at, id) index.
+            "category": (Expense.date, Expense.created_at),
+            "description": (Expense.date,),
+        }[self.sort]
+        terms = [self.keyed(term) for term in (primary, *tie_breaks, Expense.id)]
+        return [t.desc() if self.order == "desc" else t.asc() for t in terms]
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def _text_search(query: str) -> ColumnElement[bool]:
+    """Case-insensitive substring search in description and notes.
+
+    PostgreSQL answers ILIKE from pg_trgm GIN indexes. SQLite's LIKE already
+    ignores ASCII case (lower() would double the cost); it runs over the
+    user's entries of the covering search index (see `SQLITE_SEARCH_INDEX`).
+    """
+    pattern = f"%{_escape_like(query)}%"
+    if dialect_name() == "sqlite":
+        return or_(
+            Expense.description.like(pattern, escape="\\"),
+            Expense.notes.like(pattern, escape="\\"),
+        )
+    return or_(
+        Expense.description.ilike(pattern, escape="\\"),
+        Expense.notes.ilike(pattern, escape="\\"),
+    )

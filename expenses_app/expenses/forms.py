@@ -1,0 +1,227 @@
+"""Expense forms: the create/edit form and the list's filter form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from ..extensions import db
+from ..models import Category, Expense, Receipt
+from ..money import AmountField
+from ..scoping import owned
+from .receipts import ReceiptRejected, ReceiptUpload, read_upload
+from .services import TAG_MAX_LENGTH, TAGS_PER_EXPENSE, ExpenseValues, split_tags
+
+PAYMENT_METHOD_LABELS = {
+    "cash": "Cash",
+    "credit_card": "Credit card",
+    "debit_card": "Debit card",
+    "bank_transfer": "Bank transfer",
+    "mobile_payment": "Mobile payment",
+    "other": "Other",
+}
+DESCRIPTION_MAX_LENGTH = 200
+NOTES_MAX_LENGTH = 5000
+
+
+def as_uuid(value: Any) -> uuid.UUID:
+    """WTForms coercion for id choices: accepts a UUID or its text, raises ValueError otherwise."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def amount_required(form: FlaskForm, field: AmountField) -> None:
+    # AmountField leaves `data` None for blank input without an error of its own;
+    # a parse error already explains itself and must not be replaced.
+    if field.data is None and not field.errors:
+        raise StopValidation("Enter an amount.")
+
+
+def no_control_characters(form: FlaskForm, field: Any) -> None:
+    # PostgreSQL refuses NUL in text, and no one means to type the others.
+    text = field.data or ""
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+        raise ValidationError("Remove the control characters from this text.")
+
+
+class ExpenseForm(FlaskForm):
+    amount = AmountField("Amount", validators=[amount_required], render_kw={"autofocus": True})
+    date = DateField("Date", validators=[InputRequired("Enter a date.")], default=dt.date.today)
+    category_id = SelectField("Category", coerce=as_uuid, validators=[InputRequired()])
+    description = StringField(
+        "Description",
+        filters=[_strip],
+        validators=[
+            DataRequired("Describe the expense."),
+            Length(max=DESCRIPTION_MAX_LENGTH),
+            no_control_characters,
+        ],
+    )
+    payment_method = SelectField(
+        "Payment method",
+        choices=[SelectChoice(value, label) for value, label in PAYMENT_METHOD_LABELS.items()],
+        default="cash",
+    )
+    tags = StringField(
+        "Tags",
+        filters=[_strip],
+        validators=[Optional(), Length(max=1000), no_control_characters],
+        description="Separate tags with commas, e.g. work, travel",
+    )
+    notes = TextAreaField(
+        "Notes",
+        filters=[_strip],
+        validators=[Optional(), Length(max=NOTES_MAX_LENGTH), no_control_characters],
+    )
+    receipt = FileField(
+        "Receipt (optional)",
+        description="A photo or scan: JPEG, PNG, WebP or PDF, at most 5 MB.",
+        render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
+    )
+
+    def __init__(self, *args: Any, user_id: uuid.UUID, receipt_max_bytes: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.receipt_max_bytes = receipt_max_bytes
+        self.receipt_upload: ReceiptUpload | None = None
+        # Only the user's own categories are choices, so a forged id is a form error.
+        categories = db.session.scalars(
+            owned(Category, user_id=user_id).order_by(Category.name_key)
+        )
+        self.category_id.choices = [SelectChoice(c.id, c.name) for c in categories]
+
+    def validate_tags(self, field: StringField) -> None:
+        names = split_tags(field.data)
+        if len(names) > TAGS_PER_EXPENSE:
+            raise ValidationError(f"Use at most {TAGS_PER_EXPENSE} tags.")
+        too_long = [name for name in names if len(name) > TAG_MAX_LENGTH]
+        if too_long:
+            raise ValidationError(f"Each tag can be at most {TAG_MAX_LENGTH} characters.")
+
+    def validate_receipt(self, field: FileField) -> None:
+        upload = field.data
+        if not upload or not hasattr(upload, "stream"):
+            return
+        try:
+            self.receipt_upload = read_upload(
+                upload.stream, upload.filename, self.receipt_max_bytes
+            )
+        except ReceiptRejected as exc:
+            raise ValidationError(str(exc)) from None
+
+    def values(self) -> ExpenseValues:
+        """The cleaned values, ready for the expense services."""
+        return ExpenseValues(
+            amount=self.amount.data,
+            date=self.date.data,
+            category_id=self.category_id.data,
+            description=self.description.data,
+            payment_method=self.payment_method.data,
+            tags=tuple(split_tags(self.tags.data)),
+            notes=self.notes.data or None,
+        )
+
+
+class EditExpenseForm(ExpenseForm):
+    # Optimistic locking: the version the user started from comes back with the save.
+    version = HiddenField()
+    remove_receipt = BooleanField("Remove the current receipt")
+
+    def __init__(self, *args: Any, receipt: Receipt | None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if receipt is None:
+            del self.remove_receipt
+        else:
+            self.receipt.description = (
+                f"Current receipt: {receipt.filename}. A new file replaces it. "
+                "JPEG, PNG, WebP or PDF, at most 5 MB."
+            )
+
+    @property
+    def wants_receipt_removed(self) -> bool:
+        return bool(self.remove_receipt and self.remove_receipt.data)
+
+    @classmethod
+    def initial_data(cls, expense: Expense) -> dict[str, Any]:
+        """Field values for editing `expense` (loaded with its tags)."""
+        return {
+            "amount": expense.amount,
+            "date": expense.date,
+            "category_id": expense.category_id,
+            "description": expense.description,
+            "payment_method": expense.payment_method,
+            "tags": ", ".join(tag.name for tag in expense.tags),
+            "notes": expense.notes,
+            "version": str(expense.version),
+        }
+
+
+class ExpenseFilterForm(FlaskForm):
+    """The list's GET filter form; the values are validated by `ExpenseFilters`."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", render_kw={"type": "search", "placeholder": "Description or notes"})
+    category = SelectField("Category")
+    tag = StringField("Tag")
+    payment_method = SelectField(
+        "Payment method",
+        choices=[SelectChoice("", "Any")]
+        + [SelectChoice(value, label) for value, label in PAYMENT_METHOD_LABELS.items()],
+    )
+    start = StringField("From", render_kw={"type": "date"})
+    end = StringField("To", render_kw={"type": "date"})
+    min = StringField("Min amount", render_kw={"inputmode": "decimal"})
+    max = StringField("Max amount", render_kw={"inputmode": "decimal"})
+    # Column headers sort too, but a phone shows no table header: these do it there.
+    sort = SelectField(
+        "Sort by",
+        choices=[
+            SelectChoice("date", "Date"),
+            SelectChoice("amount", "Amount"),
+            SelectChoice("category", "Category"),
+            SelectChoice("description", "Description"),
+        ],
+    )
+    order = SelectField(
+        "Order",
+        choices=[
+            SelectChoice("", "Usual"),
+            SelectChoice("desc", "Descending"),
+            SelectChoice("asc", "Ascending"),
+        ],
+    )
+    per_page = HiddenField()
+
+    def __init__(self, *args: Any, user_id: uuid.UUID, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        categories = db.session.scalars(
+            owned(Category, user_id=user_id).order_by(Category.name_key)
+        )
+        self.category.choices = [SelectChoice("", "All categories")] + [
+            SelectChoice(str(c.id), c.name) for c in categories
+        ]

@@ -1,0 +1,177 @@
+"""Reading expenses for the pages and the export: one fixed set of statements per page."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Row, Select, func, select, union_all
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from ..extensions import db
+from ..models import Category, Expense
+from ..scoping import owned
+from .filters import ExpenseFilters
+
+EXPORT_BATCH = 500
+TRASH_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ExpensePage:
+    """One page of the list plus the count and total of everything the filter matches."""
+
+    expenses: list[Expense]
+    count: int
+    total: Decimal
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.per_page))
+
+
+def _matching(user_id: uuid.UUID, filters: ExpenseFilters) -> Select:
+    return filters.apply(owned(Expense, user_id=user_id), user_id)
+
+
+def filtered_summary(user_id: uuid.UUID, filters: ExpenseFilters) -> tuple[int, Decimal]:
+    """How many of the user's live expenses match, and their total (summed in SQL)."""
+    stmt = _matching(user_id, filters).with_only_columns(
+        func.count(Expense.id), func.sum(Expense.amount)
+    )
+    count, total = db.session.execute(stmt).one()
+    return count, total if total is not None else Decimal("0.00")
+
+
+def _ordered(stmt: Select, filters: ExpenseFilters) -> Select:
+    if filters.needs_category_join:
+        stmt = stmt.join(Category, Category.id == Expense.category_id)
+    return stmt.order_by(*filters.ordering())
+
+
+def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
+    """The page `filters` asks for, with category, tags and receipt metadata loaded.
+
+    Deep pages stay cheap: the page's ids come from a covering index (an
+    OFFSET over index entries only, or per category, see `_category_page`),
+    and just the page's rows are then fetched in full.
+    """
+    if filters.sort == "category":
+        count, total, ids = _category_page(user_id, filters)
+    else:
+        count, total = filtered_summary(user_id, filters)
+        ids = (
+            _ordered(_matching(user_id, filters).with_only_columns(Expense.id), filters)
+            .limit(filters.per_page)
+            .offset(filters.offset)
+        )
+    if ids is None or not count:
+        return ExpensePage([], count, total, filters.page, filters.per_page)
+    page_ids = ids.subquery()
+    stmt = (
+        select(Expense)
+        .join(page_ids, page_ids.c.id == Expense.id)
+        .join(Expense.category)
+        .outerjoin(Expense.receipt)
+        .options(
+            contains_eager(Expense.category),
+            contains_eager(Expense.receipt),
+            selectinload(Expense.tags),
+        )
+        .order_by(*filters.ordering())
+    )
+    expenses = list(db.session.scalars(stmt).unique())
+    return ExpensePage(expenses, count, total, filters.page, filters.per_page)
+
+
+def _category_page(
+    user_id: uuid.UUID, filters: ExpenseFilters
+) -> tuple[int, Decimal, Select | None]:
+    """Count, total and the page's ids when sorting by category name.
+
+    A plain ORDER BY name would sort every matching row on each request.
+    Instead one grouped query gives each category's count and total (which
+    also make the filter's count and total); the page then covers a known
+    slice of one or a few categories, each read in date order from the
+    (user, category, date) index.
+    """
+    matching = _matching(user_id, filters)
+    groups = (
+        matching.with_only_columns(
+            Expense.category_id,
+            func.count(Expense.id).label("count"),
+            func.sum(Expense.amount).label("total"),
+        )
+        .group_by(filters.keyed(Expense.category_id))
+        .subquery()
+    )
+    name = Category.name_key.desc() if filters.order == "desc" else Category.name_key.asc()
+    rows = db.session.execute(
+        select(groups.c.category_id, groups.c.count, groups.c.total)
+        .join(Category, Category.id == groups.c.category_id)
+        .order_by(name)
+    ).all()
+    count = sum(row.count for row in rows)
+    total = sum((row.total for row in rows), Decimal("0.00"))
+    members = [
+        select(member.c.id)
+        for member in (
+            matching.with_only_columns(Expense.id)
+            .where(Expense.category_id == category_id)
+            .order_by(*filters.ordering()[1:])
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+            for category_id, offset, limit in _slices(rows, filters.offset, filters.per_page)
+        )
+    ]
+    return count, total, (union_all(*members) if members else None)
+
+
+def _slices(groups: Sequence[Row], start: int, size: int) -> Iterator[tuple[uuid.UUID, int, int]]:
+    """(category id, offset, limit) for each category that rows start..start+size fall in."""
+    first = 0
+    for group in groups:
+        last = first + group.count
+        if last > start and first < start + size:
+            offset = max(start, first) - first
+            yield group.category_id, offset, min(start + size, last) - first - offset
+        first = last
+
+
+def export_expenses(user_id: uuid.UUID, filters: ExpenseFilters) -> Iterator[list[Expense]]:
+    """Every matching expense in list order, in batches: memory stays flat however many."""
+    stmt = (
+        _ordered(_matching(user_id, filters), filters)
+        .options(joinedload(Expense.category), selectinload(Expense.tags))
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    # The session's identity map holds rows weakly, so written batches are freed.
+    for batch in db.session.scalars(stmt).partitions():
+        yield list(batch)
+
+
+def trash_page(user_id: uuid.UUID, page: int) -> tuple[list[Expense], int]:
+    """One page of the user's trash, most recently deleted first, and the trash's size."""
+    trashed = owned(Expense, user_id=user_id, deleted=True)
+    count = db.session.scalar(trashed.with_only_columns(func.count(Expense.id))) or 0
+    stmt = (
+        trashed.options(joinedload(Expense.category))
+        .order_by(Expense.deleted_at.desc(), Expense.id.desc())
+        .limit(TRASH_PER_PAGE)
+        .offset((page - 1) * TRASH_PER_PAGE)
+    )
+    return list(db.session.scalars(stmt)) if count else [], count
+
+
+# One expense shown or edited with everything it has (receipt bytes stay deferred).
+DETAIL_OPTIONS = (
+    joinedload(Expense.category),
+    selectinload(Expense.tags),
+    joinedload(Expense.receipt),
+)

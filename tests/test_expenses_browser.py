@@ -1,0 +1,146 @@
+"""The expenses pages in a real browser (Debian's Chromium), with JavaScript off.
+
+Screenshots at phone (375 px) and desktop width land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from .factories import make_user
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's Chromium is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def add_expense(page, base: str, amount: str, description: str, category: str, tags: str):
+    page.goto(f"{base}/expenses/new")
+    page.get_by_label("Amount").fill(amount)
+    page.get_by_label("Category").select_option(label=category)
+    page.get_by_label("Description").fill(description)
+    page.get_by_label("Tags").fill(tags)
+    page.get_by_role("button", name="Save expense").click()
+    assert page.get_by_text("Expense saved.").is_visible()
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
+    user = make_user(app, "walker")
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/auth/login?next=/expenses/")
+    page.get_by_label("Email or username").fill(user.username)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("heading", name="No expenses yet").is_visible()
+
+    add_expense(page, live_server, "12.50", "Coffee beans", "Food", "groceries")
+    add_expense(page, live_server, "45", "Train to Lyon", "Transport", "work, travel")
+    add_expense(page, live_server, "8.99", "Pharmacy", "Health", "")
+
+    page.goto(f"{live_server}/expenses/new")
+    page.get_by_label("Amount").fill("1e3")
+    page.get_by_role("button", name="Save expense").click()
+    assert page.locator("#amount-error").is_visible()
+    shoot(page, "expense-form-errors-desktop")
+
+    page.goto(f"{live_server}/expenses/")
+    assert page.get_by_text("66.49").is_visible()
+    page.get_by_text("Filter and search").click()
+    page.get_by_label("Search").fill("train")
+    page.get_by_role("button", name="Apply filters").click()
+    rows = page.locator("tbody tr")
+    assert rows.count() == 1 and "Train to Lyon" in rows.first.inner_text()
+    shoot(page, "expenses-filtered-desktop")
+
+    page.get_by_role("link", name="Train to Lyon").click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Amount").fill("47.20")
+    page.get_by_role("button", name="Save changes").click()
+    assert page.get_by_text("47.20").first.is_visible()
+
+    page.get_by_role("link", name="Expenses tagged travel").click()
+    assert page.locator("tbody tr").count() == 1
+    page.goto(f"{live_server}/expenses/")
+    page.get_by_role("link", name="Pharmacy").click()
+    page.get_by_role("button", name="Move to trash").click()
+    assert page.locator("tbody tr").count() == 2
+    page.get_by_role("link", name="Trash").click()
+    page.get_by_role("button", name="Restore Pharmacy").click()
+    assert page.get_by_text("The trash is empty").is_visible()
+
+    page.goto(f"{live_server}/expenses/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    exported = Path(download_info.value.path()).read_text(encoding="utf-8")
+    lines = list(csv.reader(io.StringIO(exported, newline="")))
+    assert lines[0] == [
+        "date",
+        "amount",
+        "category",
+        "description",
+        "payment_method",
+        "tags",
+        "notes",
+    ]
+    assert sorted(line[1] for line in lines[1:]) == ["12.50", "47.20", "8.99"]
+
+    shoot(page, "expenses-list-desktop")
+    page.set_viewport_size({"width": 375, "height": 800})
+    shoot(page, "expenses-list-phone")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    page.goto(f"{live_server}/expenses/?q=co&min=1")
+    shoot(page, "expenses-filtered-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.goto(f"{live_server}/expenses/new")
+    shoot(page, "expense-form-phone")
+    page.goto(f"{live_server}/expenses/")
+    page.get_by_role("link", name="Coffee beans").click()
+    shoot(page, "expense-detail-phone")
+    context.close()
