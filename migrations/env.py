@@ -14,6 +14,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy import BigInteger, DateTime
 
+from expenses_app.models.expense import DIALECT_SPECIFIC_INDEXES
 from expenses_app.models.types import Money, UTCDateTime
 
 config = context.config
@@ -46,14 +47,9 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     return None
 
 
-# Text-search indexes are dialect-specific (migration 0003), so they are not in
-# the models: PostgreSQL's trigram GIN indexes, SQLite's covering search index.
-# Autogenerate must neither drop nor recreate them.
-SEARCH_INDEXES = {"ix_expenses_description_trgm", "ix_expenses_notes_trgm", "ix_expenses_search"}
-
-
+# Autogenerate must neither drop nor recreate the dialect-specific search indexes.
 def include_object(obj, name, type_, reflected, compare_to):
-    return not (type_ == "index" and name in SEARCH_INDEXES)
+    return not (type_ == "index" and name in DIALECT_SPECIFIC_INDEXES)
 
 
 def run_migrations_offline():

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from expenses_app.demo_data import add_demo_expenses
 from expenses_app.extensions import db
 from expenses_app.models import Budget, Category, Expense, expense_tags
+from expenses_app.models.expense import DIALECT_SPECIFIC_INDEXES
 from expenses_app.schema_version import database_revision, latest_revision, script_directory
 
 from .conftest import DATABASES, EXTRA_REVISION, migrations_with_extra_revision
@@ -54,6 +55,7 @@ def schema_summary(app: Flask) -> dict[str, dict]:
                     for ix in inspector.get_indexes(table)
                     # PostgreSQL also lists the index behind each unique constraint.
                     if not ix.get("duplicates_constraint")
+                    and ix["name"] not in DIALECT_SPECIFIC_INDEXES
                 ),
                 "uniques": sorted(
                     (uq["name"], tuple(uq["column_names"]))

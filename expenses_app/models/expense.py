@@ -35,6 +35,14 @@ MAX_AMOUNT = Decimal("9999999999.99")
 LIVE = text("deleted_at IS NULL")
 
 
+# Text-search indexes differ by database (pg_trgm GIN on PostgreSQL, a covering
+# partial index on SQLite), so migration 0003 creates them by hand and Alembic's
+# comparison leaves them out.
+DIALECT_SPECIFIC_INDEXES = frozenset(
+    {"ix_expenses_description_trgm", "ix_expenses_notes_trgm", "ix_expenses_search"}
+)
+
+
 def live_index(name: str, *columns: str) -> Index:
     """A partial index over expenses outside the trash (migration 0003).
 
