@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
+from ..form_choices import as_uuid
 from ..models import PERIODS, Category
 from ..money import AmountField
 from ..scoping import owned
@@ -19,19 +20,6 @@ from .periods import PERIOD_NAMES
 from .services import BudgetValues
 
 STALE_VERSION = 0  # versions start at 1, so a garbled one never matches
-
-
-def as_uuid(value: Any) -> uuid.UUID | None:
-    """Choice coercion for UUID ids: WTForms coerces both the submitted value and the choices.
-
-    An empty value means "no category"; anything else that is not a UUID is a
-    ValueError, which WTForms reports as an invalid choice.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, uuid.UUID):
-        return value
-    return uuid.UUID(str(value))
 
 
 def first_of_month() -> dt.date:

@@ -19,6 +19,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from ..form_choices import as_uuid
 from .services import DEFAULT_COLOR, CategoryValues, is_name_taken
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -43,19 +44,6 @@ def _no_control_characters(form: FlaskForm, field: Any) -> None:
 def _no_nul(form: FlaskForm, field: Any) -> None:
     if field.data and "\x00" in field.data:
         raise ValidationError("Remove the NUL characters from this field.")
-
-
-def as_uuid(value: Any) -> uuid.UUID | None:
-    """Coerce a choice value: WTForms passes both our UUIDs and the submitted strings."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        # Not a UUID, so it matches no choice and WTForms reports "Not a valid choice".
-        return None
 
 
 class CategoryForm(FlaskForm):

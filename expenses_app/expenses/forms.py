@@ -27,6 +27,7 @@ from wtforms.validators import (
 )
 
 from ..extensions import db
+from ..form_choices import as_uuid
 from ..models import Category, Expense, Receipt
 from ..money import AmountField
 from ..scoping import owned
@@ -43,11 +44,6 @@ PAYMENT_METHOD_LABELS = {
 }
 DESCRIPTION_MAX_LENGTH = 200
 NOTES_MAX_LENGTH = 5000
-
-
-def as_uuid(value: Any) -> uuid.UUID:
-    """WTForms coercion for id choices: accepts a UUID or its text, raises ValueError otherwise."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _strip(value: Any) -> Any:
