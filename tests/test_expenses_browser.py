@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from .factories import make_user
-
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -70,18 +68,28 @@ def shoot(page, name: str) -> None:
 
 
 def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
-    user = make_user(app, "walker")
     context = browser.new_context(java_script_enabled=False, accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{live_server}/auth/login?next=/expenses/")
-    page.get_by_label("Email or username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server}/auth/register")
+    page.locator("#email").fill("walker@example.com")
+    page.locator("#username").fill("walker")
+    page.locator("#password").fill("a long walk in the park")
+    page.locator("#confirm").fill("a long walk in the park")
+    page.get_by_role("button", name="Create account").click()
+    assert page.url == f"{live_server}/"
+
+    page.goto(f"{live_server}/categories/new")
+    page.get_by_label("Name").fill("Books")
+    page.get_by_role("button", name="Create category").click()
+    assert page.get_by_text("Books").first.is_visible()
+
+    page.goto(f"{live_server}/expenses/")
     assert page.get_by_role("heading", name="No expenses yet").is_visible()
 
     add_expense(page, live_server, "12.50", "Coffee beans", "Food", "groceries")
     add_expense(page, live_server, "45", "Train to Lyon", "Transport", "work, travel")
     add_expense(page, live_server, "8.99", "Pharmacy", "Health", "")
+    add_expense(page, live_server, "19.90", "Paperback", "Books", "")
 
     page.goto(f"{live_server}/expenses/new")
     page.get_by_label("Amount").fill("1e3")
@@ -90,7 +98,7 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     shoot(page, "expense-form-errors-desktop")
 
     page.goto(f"{live_server}/expenses/")
-    assert page.get_by_text("66.49").is_visible()
+    assert page.get_by_text("86.39").is_visible()
     page.get_by_text("Filter and search").click()
     page.get_by_label("Search").fill("train")
     page.get_by_role("button", name="Apply filters").click()
@@ -109,7 +117,7 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     page.goto(f"{live_server}/expenses/")
     page.get_by_role("link", name="Pharmacy").click()
     page.get_by_role("button", name="Move to trash").click()
-    assert page.locator("tbody tr").count() == 2
+    assert page.locator("tbody tr").count() == 3
     page.get_by_role("link", name="Trash").click()
     page.get_by_role("button", name="Restore Pharmacy").click()
     assert page.get_by_text("The trash is empty").is_visible()
@@ -128,7 +136,8 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
         "tags",
         "notes",
     ]
-    assert sorted(line[1] for line in lines[1:]) == ["12.50", "47.20", "8.99"]
+    assert sorted(line[1] for line in lines[1:]) == ["12.50", "19.90", "47.20", "8.99"]
+    assert ["Books", "Paperback"] in [line[2:4] for line in lines[1:]]
 
     shoot(page, "expenses-list-desktop")
     page.set_viewport_size({"width": 375, "height": 800})
