@@ -51,7 +51,9 @@ def run(url: str, seconds: int, cookie: str | None = None) -> Load:
     out = _wrk(url, seconds, cookie)
     if " 0 requests in" in out:
         raise RuntimeError(f"wrk made no request to {url}:\n{out}")
-    percentile = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    percentile = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+(?:us|ms|s|m))\s*$", out, re.M))
+    if len(percentile) != 2:
+        raise RuntimeError(f"no latency percentiles in wrk's output for {url}:\n{out}")
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket_errors = re.search(r"Socket errors: (.*)", out)
     if socket_errors:

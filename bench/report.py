@@ -128,7 +128,8 @@ def render(runs: list[DatabaseRun], demo_seconds: float, seconds: int, total: fl
     ]
     for run in runs:
         base = baseline(run)
-        lines += ["", f"## {run.data.name} ({run.data.total_rows:,} expenses, "
+        kind = "PostgreSQL" if run.data.url.startswith("postgres") else "SQLite"
+        lines += ["", f"## {kind} ({run.data.total_rows:,} expenses, "
                   f"{run.data.user_rows:,} for the measured user)", ""]  # fmt: skip
         lines += _page_rows(run, base) + _one_off_rows(run, base)
         spread = [b.requests_per_s for b in run.baseline]
