@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from expenses_app.extensions import db
-from expenses_app.models import Budget, Expense
+from expenses_app.models import Budget, Category, Expense, User
 
 from .factories import DEFAULT_PASSWORD, category_id, make_budget, make_expense, make_user
 from .live_server import Browser, LiveServer
@@ -205,4 +206,72 @@ def test_preloaded_workers_serve_300_requests_without_an_error(app, tmp_path):
             select(func.count()).where(Expense.user_id == user.id, Expense.description.like("p%"))
         )
     assert created == 30
+    sqlite_integrity(app)
+
+
+LOAD_USERS = 10
+LOAD_REQUESTS_PER_USER = 40
+
+
+def test_loopback_load_smoke_ten_users_reading_and_writing(app, tmp_path):
+    # RELIABILITY N2 with threads instead of locust: 10 users sign up (and so log
+    # in) through the real form, then 80 % reads and 20 % writes on 2 workers.
+    pages = ["/", "/expenses/", "/expenses/?q=Load", "/budgets/", "/reports"]
+    latencies: list[float] = []
+    failures: list[tuple[str, int]] = []
+    writes: dict[str, int] = {}
+    lock = threading.Lock()
+
+    with LiveServer(database_url(app), tmp_path / "gunicorn.log", workers=2) as server:
+
+        def one_user(number: int) -> None:
+            browser = Browser(server.base)
+            name = f"load{number}"
+            account = {"email": f"{name}@example.com", "username": name, "full_name": name}
+            account |= {"password": DEFAULT_PASSWORD, "confirm": DEFAULT_PASSWORD}
+            status, _ = browser.post("/auth/register", account)
+            assert status == 302
+            # Registering logged the browser in, with a new session and token.
+            browser.token = None
+            browser.csrf("/expenses/new")
+            with app.app_context():
+                food = db.session.scalar(
+                    select(Category.id)
+                    .join(User, User.id == Category.user_id)
+                    .where(User.username == name, Category.name == "Food")
+                )
+            created = 0
+            for n in range(LOAD_REQUESTS_PER_USER):
+                started = time.monotonic()
+                if n % 5 == 4:
+                    status, _ = browser.post("/expenses/new", expense_fields(food, f"Load {n}"))
+                    created += status == 302
+                    expected = 302
+                else:
+                    status, _ = browser.request(pages[n % len(pages)])
+                    expected = 200
+                with lock:
+                    latencies.append(time.monotonic() - started)
+                    if status != expected:
+                        failures.append((name, status))
+            writes[name] = created
+
+        with ThreadPoolExecutor(max_workers=LOAD_USERS) as pool:
+            list(pool.map(one_user, range(LOAD_USERS)))
+
+    assert failures == []
+    assert_clean_log(server)
+    latencies.sort()
+    p95 = latencies[int(len(latencies) * 0.95)]
+    print(f"loopback load smoke: {len(latencies)} requests, p95 {p95 * 1000:.0f} ms")
+    with app.app_context():
+        counts = dict(
+            db.session.execute(
+                select(User.username, func.count(Expense.id))
+                .join(Expense, Expense.user_id == User.id)
+                .group_by(User.username)
+            ).all()
+        )
+    assert counts == writes
+    assert sum(writes.values()) == LOAD_USERS * LOAD_REQUESTS_PER_USER // 5
     sqlite_integrity(app)
