@@ -191,3 +191,48 @@ def test_a_backup_taken_while_people_type_restores_a_consistent_database(
     assert 200 < count < 200 + len(statuses)
     assert orphans == 0
     assert expenses_of(app, user.id) == 200 + len(statuses)
+
+
+def test_the_same_file_imported_twice_at_once_adds_each_row_once(app, tmp_path):
+    # A double-clicked submit, or two tabs: on PostgreSQL both imports used to
+    # look for existing rows before either committed, so both inserted them all
+    # (and both created the new category, one of them failing with a 500).
+    user = make_user(app, "doubleclick")
+    rows = 3000
+    content = "\n".join(
+        [HEADER]
+        + [
+            f"2025-01-{n % 28 + 1:02d},1.{n % 100:02d},Brand new,Twice {n},cash,,"
+            for n in range(rows)
+        ]
+    ).encode()
+    with LiveServer(
+        app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "gunicorn.log", workers=2
+    ) as server:
+        browsers = [Browser(server.base) for _ in range(2)]
+        for browser in browsers:
+            browser.login(user.username, DEFAULT_PASSWORD)
+        results: list[tuple[int, str]] = []
+        threads = [
+            threading.Thread(
+                target=lambda b=browser: results.append(
+                    b.upload("/expenses/import", {}, {"file": ("twice.csv", content)})
+                )
+            )
+            for browser in browsers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert sorted(status for status, _ in results) == [200, 200], [r[1][-1500:] for r in results]
+    with app.app_context():
+        counted = db.session.execute(
+            select(Expense.description, func.count())
+            .where(Expense.user_id == user.id)
+            .group_by(Expense.description)
+        ).all()
+    assert len(counted) == rows
+    assert {count for _, count in counted} == {1}
+    sqlite_integrity(app)
