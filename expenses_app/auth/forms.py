@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
+from ..form_base import AppForm
 from .password_policy import MAX_LENGTH, MIN_LENGTH, password_problem, personal_words
 from .passwords import verify_password
 from .services import email_taken, is_valid_email, is_valid_username, username_taken
@@ -55,7 +56,7 @@ def _check_current_password(field: Field, password_hash: str | None) -> None:
         raise ValidationError("That is not your current password.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     login = StringField(
         "Email or username",
         validators=[InputRequired(), Length(max=254)],
@@ -69,7 +70,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me logged in on this device for 30 days")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     email = _email_field()
     username = StringField(
         "Username",
@@ -106,7 +107,7 @@ class RegisterForm(FlaskForm):
         _check_new_password(field, personal_words(self.username.data, self.email.data))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     # Tells the two forms of the account page apart (their field names are fixed).
     form_name = HiddenField(default="profile")
     full_name = StringField(
@@ -127,7 +128,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError("Another account uses this email.")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     form_name = HiddenField(default="password")
     current_password = PasswordField(
         "Current password",
@@ -155,7 +156,7 @@ class PasswordChangeForm(FlaskForm):
         _check_new_password(field, self.personal)
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(AppForm):
     password = PasswordField(
         "Your password",
         validators=[InputRequired(), Length(max=1024)],

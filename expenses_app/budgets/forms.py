@@ -6,12 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
+from ..form_base import AppForm
 from ..form_choices import as_uuid
 from ..models import PERIODS, Category
 from ..money import AmountField
@@ -26,7 +26,7 @@ def first_of_month() -> dt.date:
     return dt.date.today().replace(day=1)
 
 
-class BudgetForm(FlaskForm):
+class BudgetForm(AppForm):
     category_id = SelectField(
         "Category",
         coerce=as_uuid,

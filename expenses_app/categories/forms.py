@@ -19,6 +19,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from ..form_base import AppForm
 from ..form_choices import as_uuid
 from .services import DEFAULT_COLOR, CategoryValues, is_name_taken
 
@@ -41,12 +42,7 @@ def _no_control_characters(form: FlaskForm, field: Any) -> None:
         raise ValidationError("Remove the control characters from this field.")
 
 
-def _no_nul(form: FlaskForm, field: Any) -> None:
-    if field.data and "\x00" in field.data:
-        raise ValidationError("Remove the NUL characters from this field.")
-
-
-class CategoryForm(FlaskForm):
+class CategoryForm(AppForm):
     name = StringField(
         "Name",
         filters=[_one_line],
@@ -73,7 +69,7 @@ class CategoryForm(FlaskForm):
     description = TextAreaField(
         "Description",
         filters=[_strip],
-        validators=[Optional(), Length(max=500), _no_nul],
+        validators=[Optional(), Length(max=500)],
         render_kw={"maxlength": 500, "rows": 3},
     )
 
@@ -107,7 +103,7 @@ class EditCategoryForm(CategoryForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class DeleteCategoryForm(FlaskForm):
+class DeleteCategoryForm(AppForm):
     move_to = SelectField(
         "Move its expenses to",
         coerce=as_uuid,

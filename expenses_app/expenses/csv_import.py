@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, select
 
 from ..categories.services import DEFAULT_COLOR, category_key
 from ..extensions import db
@@ -131,6 +131,7 @@ def import_expenses(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> ImportSumm
     one file are all kept: the k-th copy is skipped only when the user already
     has at least k such expenses, so importing the same file again adds nothing.
     """
+    _one_import_at_a_time(user_id)
     existing = _existing_fingerprints(user_id, rows)
     seen: Counter[Fingerprint] = Counter()
     new_rows = []
@@ -142,6 +143,19 @@ def import_expenses(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> ImportSumm
     tag_ids = _resolve_tags(user_id, new_rows)
     _insert(user_id, new_rows, category_ids, tag_ids)
     return ImportSummary(len(new_rows), len(rows) - len(new_rows), created)
+
+
+def _one_import_at_a_time(user_id: uuid.UUID) -> None:
+    """Wait for the user's other import, if any, to commit or roll back.
+
+    Two imports of the same file at once (a double-clicked submit, two tabs)
+    must not both find its rows missing. SQLite's BEGIN IMMEDIATE already runs
+    them one after the other; on PostgreSQL a transaction-scoped advisory lock
+    per user does, and the next statement then sees the other import's rows.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Advisory lock keys are signed 64-bit: the top 63 bits of the id.
+        db.session.execute(select(func.pg_advisory_xact_lock(user_id.int >> 65)))
 
 
 def _size(n_bytes: int) -> str:

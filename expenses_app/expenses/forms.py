@@ -27,6 +27,7 @@ from wtforms.validators import (
 )
 
 from ..extensions import db
+from ..form_base import AppForm
 from ..form_choices import as_uuid
 from ..models import Category, Expense, Receipt
 from ..money import AmountField
@@ -57,14 +58,7 @@ def amount_required(form: FlaskForm, field: AmountField) -> None:
         raise StopValidation("Enter an amount.")
 
 
-def no_control_characters(form: FlaskForm, field: Any) -> None:
-    # PostgreSQL refuses NUL in text, and no one means to type the others.
-    text = field.data or ""
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        raise ValidationError("Remove the control characters from this text.")
-
-
-class ExpenseForm(FlaskForm):
+class ExpenseForm(AppForm):
     amount = AmountField("Amount", validators=[amount_required], render_kw={"autofocus": True})
     date = DateField("Date", validators=[InputRequired("Enter a date.")], default=dt.date.today)
     category_id = SelectField("Category", coerce=as_uuid, validators=[InputRequired()])
@@ -74,7 +68,6 @@ class ExpenseForm(FlaskForm):
         validators=[
             DataRequired("Describe the expense."),
             Length(max=DESCRIPTION_MAX_LENGTH),
-            no_control_characters,
         ],
     )
     payment_method = SelectField(
@@ -85,13 +78,13 @@ class ExpenseForm(FlaskForm):
     tags = StringField(
         "Tags",
         filters=[_strip],
-        validators=[Optional(), Length(max=1000), no_control_characters],
+        validators=[Optional(), Length(max=1000)],
         description="Separate tags with commas, e.g. work, travel",
     )
     notes = TextAreaField(
         "Notes",
         filters=[_strip],
-        validators=[Optional(), Length(max=NOTES_MAX_LENGTH), no_control_characters],
+        validators=[Optional(), Length(max=NOTES_MAX_LENGTH)],
     )
     receipt = FileField(
         "Receipt (optional)",
@@ -175,7 +168,7 @@ class EditExpenseForm(ExpenseForm):
         }
 
 
-class ExpenseFilterForm(FlaskForm):
+class ExpenseFilterForm(AppForm):
     """The list's GET filter form; the values are validated by `ExpenseFilters`."""
 
     class Meta:

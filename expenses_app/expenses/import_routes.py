@@ -6,10 +6,10 @@ import logging
 
 from flask import current_app, render_template
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from ..extensions import db
+from ..form_base import AppForm
 from .csv_import import CsvImportError, decode_csv, import_expenses, parse_csv
 from .routes import bp
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 1000
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(
         "CSV file",
         validators=[FileRequired("Choose a CSV file to import.")],

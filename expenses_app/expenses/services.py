@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Expense, Tag, utcnow
@@ -52,24 +53,32 @@ def split_tags(text: str | None, separator: str = ",") -> list[str]:
 
 
 def resolve_tags(user_id: uuid.UUID, names: Iterable[str]) -> list[Tag]:
-    """The user's Tag rows for `names`, creating the missing ones (one SELECT)."""
+    """The user's Tag rows for `names`, creating the missing ones.
+
+    One SELECT when every tag exists. New ones are inserted with ON CONFLICT DO
+    NOTHING and read back: on PostgreSQL two requests can add the same new tag
+    at once, and the second must reuse the first's row instead of failing on
+    the unique name.
+    """
     wanted = {tag_key(name): name for name in names}
     if not wanted:
         return []
-    existing = {
-        tag.name_key: tag
-        for tag in db.session.scalars(
-            select(Tag).where(Tag.user_id == user_id, Tag.name_key.in_(wanted))
-        )
-    }
-    tags = []
-    for key, name in wanted.items():
-        tag = existing.get(key)
-        if tag is None:
-            tag = Tag(user_id=user_id, name=name, name_key=key)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
+    found = _tags_by_key(user_id, wanted)
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        rows = [
+            {"id": uuid.uuid4(), "user_id": user_id, "name": wanted[key], "name_key": key}
+            for key in missing
+        ]
+        db.session.execute(dialect.insert(Tag).values(rows).on_conflict_do_nothing())
+        found |= _tags_by_key(user_id, missing)
+    return [found[key] for key in wanted]
+
+
+def _tags_by_key(user_id: uuid.UUID, keys: Iterable[str]) -> dict[str, Tag]:
+    stmt = select(Tag).where(Tag.user_id == user_id, Tag.name_key.in_(list(keys)))
+    return {tag.name_key: tag for tag in db.session.scalars(stmt)}
 
 
 def create_expense(user_id: uuid.UUID, values: ExpenseValues) -> Expense:

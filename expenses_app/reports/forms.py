@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from ..form_base import AppForm
 from .queries import GROUP_NAMES, GROUPS, ReportQuery
 
 
-class ReportForm(FlaskForm):
+class ReportForm(AppForm):
     """Read from the query string; an empty value means the default (the current year)."""
 
     class Meta:

@@ -1,0 +1,44 @@
+"""The base of every form: text that no field of this app can hold is refused up front.
+
+PostgreSQL cannot store NUL in text (psycopg raises before the query runs), so
+a NUL that reached a lookup or an insert was a 500 there and not on SQLite.
+No one types the other C0 control characters either. `AppForm` puts one check
+first on every text field (StringField and its kin: text areas, passwords,
+hidden and colour fields), so a new field cannot forget it; it stops that
+field's validation before any later validator queries the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField
+from wtforms.validators import StopValidation
+
+# Tab, line feed and carriage return are ordinary in multi-line text.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+CONTROL_CHARACTERS_MESSAGE = "Remove the control characters from this text."
+
+
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a C0 control character other than tab or a line break, or DEL."""
+    return any((ord(ch) < 32 or ch == "\x7f") and ch not in _ALLOWED_CONTROLS for ch in text)
+
+
+def refuse_control_characters(_form: Any, field: Field) -> None:
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise StopValidation(CONTROL_CHARACTERS_MESSAGE)
+
+
+class AppForm(FlaskForm):
+    """FlaskForm plus `refuse_control_characters` on every text field."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Field:
+            # Fields here pass their validators by keyword; the class-level
+            # definition is left untouched, the bound field gets the longer list.
+            if issubclass(unbound_field.field_class, StringField):
+                validators = unbound_field.kwargs.get("validators") or ()
+                options = {**options, "validators": [refuse_control_characters, *validators]}
+            return unbound_field.bind(form=form, **options)
