@@ -4,6 +4,7 @@ commits, and returns plain values (never ORM objects bound to a closed session).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from expenses_app.auth.passwords import hash_password
 from expenses_app.auth.services import normalise_email, username_key
 from expenses_app.categories.services import category_key, ensure_default_categories
 from expenses_app.extensions import db
-from expenses_app.models import Budget, Category, Expense, Tag, User
+from expenses_app.models import Budget, Category, Expense, Receipt, Tag, User
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -147,3 +148,21 @@ def make_budget(
         db.session.add(budget)
         db.session.commit()
         return budget.id
+
+
+def make_receipt(app: Flask, user_id: uuid.UUID, expense_id: uuid.UUID) -> uuid.UUID:
+    """A small PDF receipt attached to the expense."""
+    data = b"%PDF-1.4\n% a tiny receipt\n"
+    with app.app_context():
+        receipt = Receipt(
+            user_id=user_id,
+            expense_id=expense_id,
+            filename="receipt.pdf",
+            content_type="application/pdf",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            data=data,
+        )
+        db.session.add(receipt)
+        db.session.commit()
+        return receipt.id

@@ -1,4 +1,3 @@
-import hashlib
 import uuid
 
 import pytest
@@ -18,7 +17,7 @@ from expenses_app.models import (
 )
 
 from .conftest import login, post_form
-from .factories import make_budget, make_category, make_expense, make_user
+from .factories import make_budget, make_category, make_expense, make_receipt, make_user
 
 NEW = "another good passphrase"
 
@@ -157,28 +156,11 @@ def owned_counts(app, user_id: uuid.UUID) -> dict[str, int]:
     return counts
 
 
-def add_receipt(app, user_id, expense_id):
-    data = b"%PDF-1.4 receipt"
-    with app.app_context():
-        db.session.add(
-            Receipt(
-                user_id=user_id,
-                expense_id=expense_id,
-                filename="receipt.pdf",
-                content_type="application/pdf",
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                data=data,
-            )
-        )
-        db.session.commit()
-
-
 def give_data(app, user):
     category = make_category(app, user.id, "Hobby")
     expense = make_expense(app, user.id, category=category, tags=("a", "b"))
     make_expense(app, user.id, category="Food", deleted=True)
-    add_receipt(app, user.id, expense)
+    make_receipt(app, user.id, expense)
     make_budget(app, user.id, category="Hobby")
     make_budget(app, user.id)
 

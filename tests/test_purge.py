@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 
 from sqlalchemy import func, select, update
@@ -11,7 +10,7 @@ from sqlalchemy import func, select, update
 from expenses_app.extensions import db
 from expenses_app.models import Expense, Receipt, expense_tags
 
-from .factories import make_expense, make_user
+from .factories import make_expense, make_receipt, make_user
 
 
 def trashed(app, user_id: uuid.UUID, days_ago: float, **kwargs) -> uuid.UUID:
@@ -26,23 +25,6 @@ def trashed(app, user_id: uuid.UUID, days_ago: float, **kwargs) -> uuid.UUID:
     return expense_id
 
 
-def add_receipt(app, user_id: uuid.UUID, expense_id: uuid.UUID) -> None:
-    data = b"%PDF-1.4 receipt"
-    with app.app_context():
-        db.session.add(
-            Receipt(
-                user_id=user_id,
-                expense_id=expense_id,
-                filename="receipt.pdf",
-                content_type="application/pdf",
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                data=data,
-            )
-        )
-        db.session.commit()
-
-
 def remaining(app) -> set[uuid.UUID]:
     with app.app_context():
         return set(db.session.scalars(select(Expense.id)))
@@ -52,7 +34,7 @@ def test_purge_deletes_only_trash_older_than_the_retention(app, runner, user):
     other = make_user(app)
     active_old = make_expense(app, user.id, date=dt.date(2000, 1, 1))
     old = trashed(app, user.id, 31, tags=("gone",))
-    add_receipt(app, user.id, old)
+    make_receipt(app, user.id, old)
     others_old = trashed(app, other.id, 45)
     recent = trashed(app, user.id, 29)
     result = runner.invoke(args=["purge-trash"])

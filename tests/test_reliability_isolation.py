@@ -16,8 +16,8 @@ import io
 from decimal import Decimal
 
 from .conftest import login
-from .factories import make_budget, make_category, make_expense, make_user
-from .url_map import PUBLIC_ENDPOINTS, make_receipt, routes
+from .factories import make_budget, make_category, make_expense, make_receipt, make_user
+from .url_map import PUBLIC_ENDPOINTS, routes
 
 SENTINEL = "zqxsentinel"
 TODAY = dt.date.today()

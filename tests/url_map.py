@@ -6,7 +6,6 @@ later is covered without anyone remembering to list it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -16,9 +15,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from expenses_app.extensions import db
-from expenses_app.models import Receipt, Tag
+from expenses_app.models import Tag
 
-from .factories import make_budget, make_category, make_expense
+from .factories import make_budget, make_category, make_expense, make_receipt
 
 # Endpoints anyone may reach without logging in, each for a reason:
 PUBLIC_ENDPOINTS = {
@@ -87,23 +86,6 @@ def snapshot(app: Flask, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]
             for table in db.metadata.sorted_tables
             if table.name not in skip
         }
-
-
-def make_receipt(app: Flask, user_id: uuid.UUID, expense_id: uuid.UUID) -> uuid.UUID:
-    data = b"%PDF-1.4\n% a tiny receipt\n"
-    with app.app_context():
-        receipt = Receipt(
-            user_id=user_id,
-            expense_id=expense_id,
-            filename="receipt.pdf",
-            content_type="application/pdf",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            data=data,
-        )
-        db.session.add(receipt)
-        db.session.commit()
-        return receipt.id
 
 
 def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
