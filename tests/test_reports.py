@@ -160,6 +160,16 @@ def test_only_one_date_given_keeps_a_sensible_range(app, client, logged_in):
     assert lines[1:] == [["Food", "5.00", "1"]]
 
 
+@pytest.mark.parametrize("blank", ["", "%20", "%0D", "%09%0A"])
+@pytest.mark.parametrize("path", ["/reports", "/reports/export.csv"])
+def test_a_blank_group_means_the_default_grouping(app, client, logged_in, blank, path):
+    make_expense(app, logged_in.id, amount="5.00", date=dt.date(YEAR, 3, 1), category="Food")
+    response = client.get(f"{path}?group={blank}")
+    assert response.status_code == 200
+    if path.endswith(".csv"):
+        assert read_csv(response)[1:] == [["Food", "5.00", "1"]]
+
+
 @pytest.mark.parametrize(
     "query",
     [

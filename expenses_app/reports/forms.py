@@ -48,7 +48,9 @@ class ReportForm(AppForm):
             if end < start:
                 end = dt.date(start.year, 12, 31)
         self.start.data, self.end.data = start, end
-        self.group.data = self.group.data or "category"
+        # `Optional` lets a blank value through without the choice check, and for
+        # WTForms "blank" includes whitespace such as a lone CR: that is the default.
+        self.group.data = (self.group.data or "").strip() or "category"
         return ReportQuery(start, end, self.group.data)
 
     def error_text(self) -> str:
