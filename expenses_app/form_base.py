@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField
+from wtforms import Field, HiddenField, StringField
 from wtforms.validators import StopValidation
 
 # Tab, line feed and carriage return are ordinary in multi-line text.
@@ -42,3 +42,21 @@ class AppForm(FlaskForm):
                 validators = unbound_field.kwargs.get("validators") or ()
                 options = {**options, "validators": [refuse_control_characters, *validators]}
             return unbound_field.bind(form=form, **options)
+
+
+class VersionField(HiddenField):
+    """The version an edit form was opened with, sent back on save (optimistic locking).
+
+    The contract's edit fields do not include it, so a client that sends none
+    gets last-write-wins; a garbled value counts as stale, never as a match.
+    """
+
+    STALE = 0  # versions start at 1
+
+    @property
+    def expected(self) -> int | None:
+        # raw_data, not data: without a submitted value, data is the object's own version.
+        raw = (self.raw_data or [""])[0].strip()
+        if not raw:
+            return None
+        return int(raw) if raw.isascii() and raw.isdigit() else self.STALE

@@ -173,7 +173,7 @@ def test_stale_edit_is_refused_with_a_conflict_message(app, client, logged_in):
     assert first.status_code == 302
     stale = post_form(client, edit_url, {"name": "Second", "color": "#222222", "version": "1"})
     html = stale.get_data(as_text=True)
-    assert stale.status_code == 422
+    assert stale.status_code == 409
     assert "changed this category after you opened it" in html
     assert re.search(r'<input[^>]*name="version"[^>]*value="2"', html)
     assert category_row(app, cat).name == "First"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from expenses_app.extensions import db
 from expenses_app.models import Expense
+from expenses_app.versioning import flush_edit
 
 from .conftest import csrf_token, login, post_form
 from .factories import category_id, make_category, make_expense, make_user
@@ -264,7 +265,7 @@ def test_tags_only_change_bumps_the_version(app, client, logged_in):
 def test_concurrent_save_caught_at_flush_is_a_conflict(app, client, logged_in, monkeypatch):
     expense_id = make_expense(app, logged_in.id, description="Original")
 
-    def racing_update(expense, values):
+    def racing_update(expense, values, expected_version):
         # The row's version moves on between our load and our flush, as when
         # another request commits in between (on PostgreSQL; SQLite's write
         # lock already serialises the two).
@@ -273,7 +274,7 @@ def test_concurrent_save_caught_at_flush_is_a_conflict(app, client, logged_in, m
             table.update().where(table.c.id == expense.id).values(version=table.c.version + 1)
         )
         expense.description = values.description
-        db.session.flush()
+        flush_edit()
 
     monkeypatch.setattr("expenses_app.expenses.routes.update_expense", racing_update)
     data = expense_form(app, logged_in.id, description="Mine", version="1")

@@ -6,20 +6,18 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from wtforms import DateField, HiddenField, SelectField, ValidationError
+from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
-from ..form_base import AppForm
+from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
 from ..models import PERIODS, Category
 from ..money import AmountField
 from ..scoping import owned
 from .periods import PERIOD_NAMES
 from .services import BudgetValues
-
-STALE_VERSION = 0  # versions start at 1, so a garbled one never matches
 
 
 def first_of_month() -> dt.date:
@@ -51,8 +49,7 @@ class BudgetForm(AppForm):
         description="Optional. The budget stops counting after this day.",
         render_kw={"placeholder": "YYYY-MM-DD"},
     )
-    # Optimistic locking: the version the form was opened with (contract clients may omit it).
-    version = HiddenField()
+    version = VersionField()
 
     def __init__(self, *args: Any, user_id: uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,11 +73,3 @@ class BudgetForm(AppForm):
             end_date=self.end_date.data,
             category_id=self.category_id.data,
         )
-
-    def expected_version(self) -> int | None:
-        """The version the user edited, None when the client sent none."""
-        # raw_data, not data: without a submitted value, data is the object's own version.
-        raw = (self.version.raw_data or [""])[0].strip()
-        if not raw:
-            return None
-        return int(raw) if raw.isascii() and raw.isdigit() else STALE_VERSION

@@ -8,16 +8,15 @@ import uuid
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import Budget
 from ..scoping import get_owned_or_404
+from ..versioning import EditConflict
 from .forms import BudgetForm
 from .periods import HISTORY_LIMIT
 from .progress import history_chart
 from .services import (
-    BudgetConflict,
     budget_history,
     budgets_progress,
     create_budget,
@@ -76,9 +75,9 @@ def edit(budget_id: uuid.UUID):
     form = BudgetForm(obj=budget, user_id=current_user.id)
     if form.validate_on_submit():
         try:
-            update_budget(budget, form.values(), form.expected_version())
+            update_budget(budget, form.values(), form.version.expected)
             db.session.commit()
-        except (BudgetConflict, StaleDataError):
+        except EditConflict:
             db.session.rollback()
             return _conflict(form, budget_id)
         flash("Budget saved.", "success")

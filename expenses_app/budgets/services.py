@@ -13,13 +13,10 @@ from decimal import Decimal
 
 from ..extensions import db
 from ..models import Budget
+from ..versioning import check_version, flush_edit
 from .periods import Period, past_periods, shown_period
 from .progress import BudgetProgress
 from .queries import Window, spending_in_windows, user_budgets
-
-
-class BudgetConflict(Exception):
-    """The budget changed since the form was opened: saving would overwrite someone's edit."""
 
 
 @dataclass(frozen=True)
@@ -43,15 +40,14 @@ def create_budget(user_id: uuid.UUID, values: BudgetValues) -> Budget:
 
 
 def update_budget(budget: Budget, values: BudgetValues, expected_version: int | None) -> Budget:
-    """Apply `values`, refusing with BudgetConflict when the form was based on an old version.
+    """Apply `values`, refusing with EditConflict when the form was based on an old version.
 
     The version column then guards the UPDATE itself against a save that
-    lands between this check and the flush (StaleDataError at flush).
+    lands between this check and the flush.
     """
-    if expected_version is not None and expected_version != budget.version:
-        raise BudgetConflict
+    check_version(budget, expected_version)
     _assign(budget, values)
-    db.session.flush()
+    flush_edit()
     return budget
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import ColorField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import ColorField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -17,9 +17,8 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
 
-from ..form_base import AppForm
+from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
 from .services import DEFAULT_COLOR, CategoryValues, is_name_taken
 
@@ -100,7 +99,7 @@ class EditCategoryForm(CategoryForm):
     # The version the editor started from: a save based on a stale copy is refused.
     # Optional, because the contract's fields do not include it: a script that
     # posts only those gets last-write-wins, every browser form gets the check.
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = VersionField()
 
 
 class DeleteCategoryForm(AppForm):

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Category
 from ..scoping import get_owned_or_404
+from ..versioning import EditConflict
 from .forms import CategoryForm, DeleteCategoryForm, EditCategoryForm
 from .services import (
-    CategoryConflictError,
     CategoryInUseError,
     CategorySummary,
     DeleteOutcome,
@@ -63,25 +63,25 @@ def new():
 def edit(category_id: uuid.UUID):
     category = get_owned_or_404(Category, category_id)
     form = EditCategoryForm(obj=category, user_id=current_user.id, category_id=category.id)
+    conflict = False
     if form.validate_on_submit():
         try:
-            update_category(category, form.values(), form.version.data)
+            update_category(category, form.values(), form.version.expected)
             db.session.commit()
-        except CategoryConflictError:
+        except EditConflict:
             db.session.rollback()
+            conflict = True
             form.form_errors.append(CONFLICT)
             # Offer the current version, so saving again knowingly overwrites it.
-            form.version.data = category.version
-            form.version.raw_data = [str(category.version)]
+            form.version.data = str(category.version)
         except IntegrityError:
             db.session.rollback()
             form.name.errors.append(NAME_TAKEN)
         else:
             flash(f"Category “{category.name}” saved.", "success")
             return redirect(url_for("categories.index"))
-    return render_template("categories/form.html", form=form, category=category), (
-        422 if form.errors else 200
-    )
+    status = 409 if conflict else 422 if form.errors else 200
+    return render_template("categories/form.html", form=form, category=category), status
 
 
 @bp.post("/<uuid:category_id>/delete")

@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import Budget, Category, Expense
 from ..scoping import owned
+from ..versioning import check_version, flush_edit
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,6 @@ def ensure_default_categories(user_id: uuid.UUID) -> list[str]:
 
 
 DEFAULT_COLOR = "#64748b"
-
-
-class CategoryConflictError(Exception):
-    """The category changed since the form was opened (optimistic locking)."""
 
 
 class CategoryInUseError(Exception):
@@ -163,17 +159,13 @@ def update_category(
 ) -> None:
     """Save `values` unless the category changed since the editor loaded `expected_version`.
 
-    Raises CategoryConflictError for a stale form, or when another request
-    saved between our read and our write (the version column catches that).
+    Raises EditConflict for a stale form, or when another request saved
+    between our read and our write (the version column catches that).
     Without `expected_version` only the second check applies.
     """
-    if expected_version is not None and category.version != expected_version:
-        raise CategoryConflictError
+    check_version(category, expected_version)
     _assign(category, values)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise CategoryConflictError from None
+    flush_edit()
 
 
 def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> DeleteOutcome:

@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from ..extensions import db
-from ..form_base import AppForm
+from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
 from ..models import Category, Expense, Receipt
 from ..money import AmountField
@@ -135,8 +135,7 @@ class ExpenseForm(AppForm):
 
 
 class EditExpenseForm(ExpenseForm):
-    # Optimistic locking: the version the user started from comes back with the save.
-    version = HiddenField()
+    version = VersionField()
     remove_receipt = BooleanField("Remove the current receipt")
 
     def __init__(self, *args: Any, receipt: Receipt | None, **kwargs: Any):

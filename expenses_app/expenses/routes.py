@@ -19,12 +19,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..budgets.alerts import budget_alerts
 from ..extensions import db
 from ..models import Expense, Receipt, utcnow
 from ..scoping import get_owned_or_404
+from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
 from .filters import ExpenseFilters, parse_page
 from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseFilterForm, ExpenseForm
@@ -98,7 +98,7 @@ def edit(expense_id: uuid.UUID):
         data=EditExpenseForm.initial_data(expense), receipt=expense.receipt, **_form_context()
     )
     if form.validate_on_submit():
-        if form.version.data == str(expense.version) and _save_edit(expense, form):
+        if _save_edit(expense, form):
             return _saved(expense)
         return _conflict(expense_id, form)
     return render_template("expenses/form.html", form=form, expense=expense), (
@@ -109,10 +109,10 @@ def edit(expense_id: uuid.UUID):
 def _save_edit(expense: Expense, form: EditExpenseForm) -> bool:
     """Save the edit; False when someone else saved the expense in the meantime."""
     try:
-        update_expense(expense, form.values())
+        update_expense(expense, form.values(), form.version.expected)
         replace_receipt(expense, form.receipt_upload, form.wants_receipt_removed)
         db.session.commit()
-    except StaleDataError:
+    except EditConflict:
         db.session.rollback()
         return False
     return True

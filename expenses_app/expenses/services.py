@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 from ..models import Expense, Tag, utcnow
 from ..scoping import owned
+from ..versioning import check_version, flush_edit
 
 TAG_MAX_LENGTH = 40
 TAGS_PER_EXPENSE = 20
@@ -90,14 +91,21 @@ def create_expense(user_id: uuid.UUID, values: ExpenseValues) -> Expense:
     return expense
 
 
-def update_expense(expense: Expense, values: ExpenseValues) -> Expense:
-    """Apply `values` to `expense` (loaded with its tags, e.g. `selectinload(Expense.tags)`)."""
+def update_expense(
+    expense: Expense, values: ExpenseValues, expected_version: int | None = None
+) -> Expense:
+    """Apply `values` to `expense` (loaded with its tags, e.g. `selectinload(Expense.tags)`).
+
+    Raises EditConflict when the editor's `expected_version` is stale or another
+    save lands between our read and our write.
+    """
+    check_version(expense, expected_version)
     _assign(expense, values)
     # Always touch the row, so a tags-only change also bumps the version that
     # optimistic locking checks.
     expense.updated_at = utcnow()
     expense.tags = resolve_tags(expense.user_id, values.tags)
-    db.session.flush()
+    flush_edit()
     return expense
 
 
