@@ -32,12 +32,12 @@ def register_security(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("HSTS") and request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if _is_private(response):
+        if _is_private():
             headers["Cache-Control"] = "no-store"
         return response
 
 
-def _is_private(response: Response) -> bool:
+def _is_private() -> bool:
     # Pages and files that may show someone's data must not sit in shared caches.
     return not request.path.startswith("/static/")
 
