@@ -13,6 +13,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,13 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from expenses_app import create_app
 from expenses_app.extensions import db
+from expenses_app.models import Expense, ExpenseMonthTotal
 
 from .factories import UserInfo, make_user
 
@@ -177,6 +179,37 @@ def data_statements(statements: list[str]) -> list[str]:
     """`statements` without the login machinery's own (loading the user and their session),
     so a page's statement count does not change when authentication does."""
     return [s for s in statements if not re.search(r"\bFROM (users|user_sessions)\b", s)]
+
+
+def month_totals_drift(app: Flask) -> dict:
+    """Where `expense_month_totals` differs from the live expenses it summarises ({} when exact).
+
+    Rows holding zeros are the same as missing ones (the triggers keep them).
+    """
+    with app.app_context():
+        stored = {
+            (row.user_id, row.month, row.category_id, row.payment_method): (
+                row.expense_count,
+                row.amount,
+            )
+            for row in db.session.scalars(select(ExpenseMonthTotal))
+            if row.expense_count or row.amount
+        }
+        actual: dict = {}
+        for expense in db.session.scalars(select(Expense).where(Expense.deleted_at.is_(None))):
+            key = (
+                expense.user_id,
+                expense.date.replace(day=1),
+                expense.category_id,
+                expense.payment_method,
+            )
+            count, total = actual.get(key, (0, Decimal("0.00")))
+            actual[key] = (count + 1, total + expense.amount)
+    return {
+        key: (stored.get(key), actual.get(key))
+        for key in stored.keys() | actual.keys()
+        if stored.get(key) != actual.get(key)
+    }
 
 
 def other_database_kind(app: Flask) -> str:

@@ -11,7 +11,6 @@ from expenses_app.budgets.periods import (
     past_periods,
     shown_period,
 )
-from expenses_app.budgets.queries import Window, merged_ranges
 
 D = dt.date
 START = D(2000, 1, 1)
@@ -169,20 +168,6 @@ def test_history_periods_are_contiguous_and_newest_first(kind, today, start):
     for newer, older in zip(periods, periods[1:], strict=False):
         assert older.end + dt.timedelta(days=1) == newer.start
     assert periods[-1].start >= start
-
-
-def test_spending_windows_merge_into_the_fewest_date_ranges():
-    windows = [
-        Window(D(2026, 11, 16), D(2026, 11, 22)),
-        Window(D(2026, 1, 1), D(2026, 12, 31)),
-        Window(D(2015, 3, 1), D(2015, 3, 31)),
-        Window(D(2015, 4, 1), D(2015, 4, 30)),
-        Window(D(2026, 11, 1), D(2026, 11, 30)),
-    ]
-    assert merged_ranges(windows) == [
-        (D(2015, 3, 1), D(2015, 4, 30)),
-        (D(2026, 1, 1), D(2026, 12, 31)),
-    ]
 
 
 @pytest.mark.parametrize("kind", ["weekly", "monthly", "yearly"])

@@ -183,6 +183,37 @@ def test_pages_never_overlap_or_skip_rows(app, client, logged_in):
     assert sorted(seen) == [f"Same day {n}" for n in range(7)]
 
 
+@pytest.mark.parametrize("sort", ["date", "amount", "description", "category"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_pages_read_from_either_end_join_up_into_the_whole_list(
+    app, client, logged_in, sort, order
+):
+    # Pages past the middle are read backwards from the list's end: ties in
+    # every sort key (same day, amount, description) must not move a row.
+    for n in range(11):
+        make_expense(
+            app,
+            logged_in.id,
+            description=f"Row {n % 3}",
+            amount=f"{5 + n % 2}.00",
+            date=dt.date(2026, 3, 1 + n % 4),
+            category=("Food", "Health")[n % 2],
+        )
+    query = f"/expenses/?sort={sort}&order={order}"
+    whole = row_links(client.get(query + "&per_page=100"))
+    paged = []
+    for page in (1, 2, 3, 4):
+        paged += row_links(client.get(f"{query}&per_page=3&page={page}"))
+    assert len(whole) == 11
+    assert paged == whole
+
+
+def row_links(response) -> list[str]:
+    """The expenses a list page shows, in order, by their detail links."""
+    assert response.status_code == 200
+    return re.findall(r'href="/expenses/([0-9a-f-]{36})"', response.get_data(as_text=True))
+
+
 def test_sort_headers_keep_filters_and_flip_the_order(client, spending):
     html = client.get("/expenses/?tag=work&sort=amount").get_data(as_text=True)
     assert 'aria-sort="descending"' in html

@@ -27,4 +27,6 @@ def test_category_totals_are_summed_per_category_before_the_join(app, user):
     ]
     assert all(isinstance(t.total, Decimal) and t.color for t in totals)
     (statement,) = statements
-    assert "GROUP BY expenses.category_id" in " ".join(statement.split())
+    # A whole year: the monthly totals alone, summed per category before the join.
+    assert "FROM expenses " not in statement
+    assert "GROUP BY expense_month_totals.category_id" in " ".join(statement.split())

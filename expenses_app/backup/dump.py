@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..database import READ_SNAPSHOT
 from ..extensions import db
-from ..models import utcnow
+from ..models import stored_tables, utcnow
 from ..schema_version import database_revision, latest_revision
 from .archive import ArchiveWriter, BackupError, Manifest, TableEntry, atomic_output
 from .codec import encode_row, selectable_column
@@ -92,7 +92,8 @@ def create_backup(path: Path) -> Manifest:
             alembic_revision=_check_schema(connection),
         )
         with atomic_output(path) as stream, ArchiveWriter(stream) as writer:
-            for table in db.metadata.sorted_tables:
+            # Derived tables (monthly totals) are left out: a restore rebuilds them.
+            for table in stored_tables(db.metadata):
                 manifest.tables.append(_write_table(connection, writer, table))
             writer.finish(manifest)
     return manifest

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..extensions import db
+from ..models import stored_tables
 from ..schema_version import database_revision, is_known_revision, latest_revision
 from .archive import ArchiveReader, BackupError, Manifest, TableEntry
 from .codec import row_decoder
@@ -24,7 +25,7 @@ INSERT_BYTES = 32 * 1024 * 1024
 def _match_tables(manifest: Manifest) -> list[tuple[Table, TableEntry]]:
     """Pair the backup's tables with ours, parents first; refuse any mismatch."""
     entries = {entry.name: entry for entry in manifest.tables}
-    tables = db.metadata.sorted_tables
+    tables = stored_tables(db.metadata)
     ours = {table.name for table in tables}
     if set(entries) != ours:
         difference = sorted(set(entries) ^ ours)
@@ -67,7 +68,9 @@ def _non_empty_tables(connection: Connection, tables: list[Table]) -> list[str]:
     ]
 
 
-def _empty_tables(connection: Connection, tables: list[Table]) -> None:
+def _empty_tables(connection: Connection) -> None:
+    # Derived tables too: the triggers rebuild them as the backup's rows go in.
+    tables = db.metadata.sorted_tables
     if connection.dialect.name == "postgresql":
         quote = connection.dialect.identifier_preparer.quote
         connection.execute(text(f"TRUNCATE {', '.join(quote(table.name) for table in tables)}"))
@@ -114,7 +117,7 @@ def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
                 )
             archive.verify()
             if occupied:
-                _empty_tables(connection, tables)
+                _empty_tables(connection)
             for table, entry in pairs:
                 _load_table(connection, table, entry, archive)
         log.info(

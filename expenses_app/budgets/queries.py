@@ -5,75 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import case, or_
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..models import PERIODS, Budget, Category, Expense
+from ..models import PERIODS, Budget, Category
 from ..scoping import owned
-
-ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class Window:
-    """Days to sum over, optionally for one category only."""
-
-    start: dt.date
-    end: dt.date
-    category_id: uuid.UUID | None = None
+from ..spending import Span, span_totals
 
 
-def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Window]) -> list[Decimal]:
-    """The user's spending in each window, in order, from ONE aggregate SELECT.
+def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Span]) -> list[Decimal]:
+    """The user's spending in each window (dates, optionally a category), in order: ONE SELECT.
 
-    Each window becomes a `SUM(CASE WHEN <in window> THEN amount END)` column
-    over the user's expenses in the union of the windows' date ranges (the
-    `(user_id, date)` index), so overlapping windows of different budgets cost
-    one scan, and an old ended budget does not drag in the years between.
-    Trashed expenses never count (the scoping gate).
+    Whole months come from the monthly totals, the days of partial months
+    (a week, a budget starting mid-month) from the user's date index, so a
+    yearly budget costs a dozen rows however many expenses it covers.
+    Trashed expenses never count.
     """
-    if not windows:
-        return []
-    columns = [
-        func.sum(case((_in_window(window), Expense.amount))).label(f"w{index}")
-        for index, window in enumerate(windows)
-    ]
-    stmt = (
-        owned(Expense, user_id=user_id)
-        .with_only_columns(*columns)
-        .where(
-            or_(
-                *(
-                    and_(Expense.date >= start, Expense.date <= end)
-                    for start, end in merged_ranges(windows)
-                )
-            )
-        )
-    )
-    row = db.session.execute(stmt).one()
-    return [ZERO if value is None else value for value in row]
-
-
-def merged_ranges(windows: Sequence[Window]) -> list[tuple[dt.date, dt.date]]:
-    """The windows' date ranges with overlapping and adjacent ones merged, in order."""
-    merged: list[tuple[dt.date, dt.date]] = []
-    for window in sorted(windows, key=lambda w: w.start):
-        if merged and (window.start - merged[-1][1]).days <= 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], window.end))
-        else:
-            merged.append((window.start, window.end))
-    return merged
-
-
-def _in_window(window: Window):
-    condition = and_(Expense.date >= window.start, Expense.date <= window.end)
-    if window.category_id is not None:
-        condition = and_(condition, Expense.category_id == window.category_id)
-    return condition
+    return [total for _, total in span_totals(user_id, windows)]
 
 
 def user_budgets(user_id: uuid.UUID) -> list[Budget]:

@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from ..extensions import db
 from ..models import Budget
+from ..spending import Span
 from ..versioning import check_version, flush_edit
 from .periods import Period, past_periods, shown_period
 from .progress import BudgetProgress
-from .queries import Window, spending_in_windows, user_budgets
+from .queries import spending_in_windows, user_budgets
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def progress_for(
     if not budgets:
         return []
     windows = [
-        Window(period.start, period.end, budget.category_id)
+        Span(period.start, period.end, budget.category_id)
         for budget, period in zip(budgets, periods, strict=True)
     ]
     spent = spending_in_windows(budgets[0].user_id, windows)

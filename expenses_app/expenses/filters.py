@@ -156,6 +156,11 @@ class ExpenseFilters:
     def is_filtered(self) -> bool:
         return any(getattr(self, name) is not None for name in FILTER_NAMES)
 
+    @property
+    def by_month_totals(self) -> bool:
+        """Whether the matching rows' count and total can come from the monthly totals."""
+        return self.q is None and self.tag is None and self.min is None and self.max is None
+
     def to_args(self, **changes: Any) -> dict[str, str]:
         """The query string for these filters with `changes`, leaving out defaults.
 
@@ -227,10 +232,11 @@ class ExpenseFilters:
     def needs_category_join(self) -> bool:
         return self.sort == "category"
 
-    def ordering(self) -> list[ColumnElement[Any]]:
+    def ordering(self, *, reverse: bool = False) -> list[ColumnElement[Any]]:
         """ORDER BY terms: the chosen key, then date (and entry time) and id.
 
-        The id makes the order total, so pages never overlap or skip rows.
+        The id makes the order total, so pages never overlap or skip rows,
+        and `reverse` gives exactly the same rows backwards.
         """
         primary = {
             "date": Expense.date,
@@ -246,7 +252,8 @@ class ExpenseFilters:
             "description": (Expense.date,),
         }[self.sort]
         terms = [self.keyed(term) for term in (primary, *tie_breaks, Expense.id)]
-        return [t.desc() if self.order == "desc" else t.asc() for t in terms]
+        descending = (self.order == "desc") != reverse
+        return [t.desc() if descending else t.asc() for t in terms]
 
     @property
     def offset(self) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from ..extensions import db
 from ..models import Category, Expense
 from ..scoping import owned
+from ..spending import Span, grouped_totals, span_totals
 from .filters import ExpenseFilters
 
 EXPORT_BATCH = 500
@@ -39,8 +40,20 @@ def _matching(user_id: uuid.UUID, filters: ExpenseFilters) -> Select:
     return filters.apply(owned(Expense, user_id=user_id), user_id)
 
 
+def _span(filters: ExpenseFilters) -> Span:
+    return Span(filters.start, filters.end, filters.category, filters.payment_method)
+
+
 def filtered_summary(user_id: uuid.UUID, filters: ExpenseFilters) -> tuple[int, Decimal]:
-    """How many of the user's live expenses match, and their total (summed in SQL)."""
+    """How many of the user's live expenses match, and their total (summed in SQL).
+
+    Filters on dates, category and payment method alone are answered from the
+    monthly totals (see `spending.py`): the unfiltered list's total then
+    reads a few rows instead of every expense of the user's history.
+    """
+    if filters.by_month_totals:
+        ((count, total),) = span_totals(user_id, [_span(filters)])
+        return count, total
     stmt = _matching(user_id, filters).with_only_columns(
         func.count(Expense.id), func.sum(Expense.amount)
     )
@@ -65,11 +78,7 @@ def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
         count, total, ids = _category_page(user_id, filters)
     else:
         count, total = filtered_summary(user_id, filters)
-        ids = (
-            _ordered(_matching(user_id, filters).with_only_columns(Expense.id), filters)
-            .limit(filters.per_page)
-            .offset(filters.offset)
-        )
+        ids = _page_ids(user_id, filters, count)
     if ids is None or not count:
         return ExpensePage([], count, total, filters.page, filters.per_page)
     page_ids = ids.subquery()
@@ -89,6 +98,29 @@ def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
     return ExpensePage(expenses, count, total, filters.page, filters.per_page)
 
 
+def _page_ids(user_id: uuid.UUID, filters: ExpenseFilters, count: int) -> Select | None:
+    """The ids of the page's rows, skipping as few index entries as possible.
+
+    A page in the second half of the list is read from the other end, in the
+    reverse order: the last page then costs what the first one does, and no
+    page skips more than half of the matching rows.
+    """
+    start = filters.offset
+    if start >= count:
+        return None
+    stop = min(start + filters.per_page, count)
+    reverse = start > count - stop
+    if reverse:
+        start, stop = count - stop, count - start
+    return (
+        _matching(user_id, filters)
+        .with_only_columns(Expense.id)
+        .order_by(*filters.ordering(reverse=reverse))
+        .limit(stop - start)
+        .offset(start)
+    )
+
+
 def _category_page(
     user_id: uuid.UUID, filters: ExpenseFilters
 ) -> tuple[int, Decimal, Select | None]:
@@ -101,19 +133,24 @@ def _category_page(
     (user, category, date) index.
     """
     matching = _matching(user_id, filters)
-    groups = (
-        matching.with_only_columns(
-            Expense.category_id,
-            func.count(Expense.id).label("count"),
-            func.sum(Expense.amount).label("total"),
+    if filters.by_month_totals:
+        groups = grouped_totals(user_id, _span(filters), "category")
+        key = groups.c.key
+    else:
+        groups = (
+            matching.with_only_columns(
+                Expense.category_id,
+                func.count(Expense.id).label("count"),
+                func.sum(Expense.amount).label("total"),
+            )
+            .group_by(filters.keyed(Expense.category_id))
+            .subquery()
         )
-        .group_by(filters.keyed(Expense.category_id))
-        .subquery()
-    )
+        key = groups.c.category_id
     name = Category.name_key.desc() if filters.order == "desc" else Category.name_key.asc()
     rows = db.session.execute(
-        select(groups.c.category_id, groups.c.count, groups.c.total)
-        .join(Category, Category.id == groups.c.category_id)
+        select(key.label("category_id"), groups.c.count, groups.c.total)
+        .join(Category, Category.id == key)
         .order_by(name)
     ).all()
     count = sum(row.count for row in rows)

@@ -4,6 +4,7 @@ from .base import Base, OwnedByUser, SoftDeletable, Timestamps, UUIDPk, Versione
 from .budget import PERIODS, Budget
 from .category import Category
 from .expense import MAX_AMOUNT, PAYMENT_METHODS, Expense, Receipt, Tag, expense_tags
+from .month_total import ExpenseMonthTotal, stored_tables
 from .rate_limit import RateLimitCounter
 from .types import Money, UTCDateTime, utcnow
 from .user import User, UserSession
@@ -16,6 +17,7 @@ __all__ = [
     "Budget",
     "Category",
     "Expense",
+    "ExpenseMonthTotal",
     "Money",
     "OwnedByUser",
     "RateLimitCounter",
@@ -29,5 +31,6 @@ __all__ = [
     "User",
     "UserSession",
     "expense_tags",
+    "stored_tables",
     "utcnow",
 ]

@@ -1,0 +1,57 @@
+"""Live spending per user, month, category and payment method, kept by database triggers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, MetaData, String, Table
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+# Tables marked so are computed from others: backups leave them out and a
+# restore rebuilds them (the triggers fill this one as expenses are loaded).
+DERIVED = {"derived": True}
+
+
+def stored_tables(metadata: MetaData) -> list[Table]:
+    """The tables holding data of their own, parents first (what a backup writes)."""
+    return [table for table in metadata.sorted_tables if not table.info.get("derived")]
+
+
+class ExpenseMonthTotal(Base):
+    """The count and sum of the live expenses (not in the trash) of one month and kind.
+
+    Triggers on `expenses` (migration 0005) keep it exact for every write,
+    whatever path it takes: forms, import, demo data, restore, category
+    moves. Totals over whole months read these few rows instead of every
+    expense, so the list's total, the dashboard, budgets and reports cost
+    the same with ten years of history as with one month (see `spending.py`).
+    Rows are never removed when their count returns to zero: readers ignore
+    those, and keeping them avoids a DELETE in the hot path.
+    """
+
+    __tablename__ = "expense_month_totals"
+    __table_args__ = (
+        CheckConstraint("expense_count >= 0", name="count_not_negative"),
+        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        {"info": DERIVED},
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[dt.date] = mapped_column(primary_key=True)  # its first day
+    # CASCADE: a category can only be deleted once no expense uses it, and
+    # then its rows here hold zeros.
+    category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    payment_method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    expense_count: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column("amount_cents")
+
+    def __repr__(self) -> str:
+        return f"<ExpenseMonthTotal {self.month:%Y-%m} {self.expense_count} {self.amount}>"

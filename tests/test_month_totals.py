@@ -1,0 +1,254 @@
+"""The monthly totals (migration 0005): kept exact by triggers, read for whole months."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+from decimal import Decimal
+
+import pytest
+from flask_migrate import upgrade
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text, update
+
+from expenses_app.extensions import db
+from expenses_app.models import Expense, ExpenseMonthTotal
+from expenses_app.spending import Span, span_totals, split_span
+
+from .conftest import count_queries, login, month_totals_drift, post_form
+from .factories import category_id, make_category, make_expense, make_user
+
+D = dt.date
+
+
+def expense_form(category: uuid.UUID, amount: str, day: dt.date, method: str = "cash") -> dict:
+    return {
+        "amount": amount,
+        "date": day.isoformat(),
+        "category_id": str(category),
+        "description": f"Bought for {amount}",
+        "payment_method": method,
+        "tags": "",
+        "notes": "",
+    }
+
+
+def only_expense_ids(app, user_id: uuid.UUID) -> list[uuid.UUID]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(Expense.id).where(Expense.user_id == user_id).order_by(Expense.amount)
+            )
+        )
+
+
+def test_every_write_path_keeps_the_totals_exact(app, client, runner, logged_in):
+    food = category_id(app, logged_in.id, "Food")
+    transport = category_id(app, logged_in.id, "Transport")
+    spare = make_category(app, logged_in.id, "Spare")
+    for amount, day in (
+        ("10.00", D(2026, 3, 31)),
+        ("2.50", D(2026, 4, 1)),
+        ("7.25", D(2026, 4, 2)),
+    ):
+        assert (
+            post_form(client, "/expenses/new", expense_form(food, amount, day)).status_code == 302
+        )
+    assert month_totals_drift(app) == {}
+    first, second, third = only_expense_ids(app, logged_in.id)
+
+    # An edit moves the expense to another month, category and payment method.
+    edited = expense_form(transport, "30.00", D(2025, 12, 24), "credit_card")
+    assert post_form(client, f"/expenses/{first}/edit", edited).status_code == 302
+    assert month_totals_drift(app) == {}
+
+    page = "/expenses/"
+    assert post_form(client, f"/expenses/{second}/delete", page=page).status_code == 302
+    assert month_totals_drift(app) == {}
+    assert post_form(client, f"/expenses/{second}/restore", page=page).status_code == 302
+    assert month_totals_drift(app) == {}
+    assert post_form(client, f"/expenses/{second}/delete", page=page).status_code == 302
+    assert runner.invoke(args=["purge-trash", "--days", "0"]).exit_code == 0
+    assert month_totals_drift(app) == {}
+
+    moved = post_form(
+        client, f"/categories/{food}/delete", {"move_to": str(spare)}, page="/categories/"
+    )
+    assert moved.status_code == 302
+    assert month_totals_drift(app) == {}
+
+    csv_file = (
+        b"date,amount,category,description,payment_method,tags,notes\n"
+        b"2026-04-05,4.00,Spare,Bread,cash,,\n"
+        b"2026-05-01,99.99,Brand new,Shoes,debit_card,shoes,\n"
+    )
+    imported = post_form(
+        client,
+        "/expenses/import",
+        {"file": (io.BytesIO(csv_file), "expenses.csv")},
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 200
+    assert month_totals_drift(app) == {}
+
+    other = make_user(app, "other")
+    result = runner.invoke(
+        args=["demo-data", "--user", "other", "--expenses", "300", "--seed", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert month_totals_drift(app) == {}
+    # A user's deletion cascades to their expenses and their totals.
+    other_client = app.test_client()
+    login(other_client, other)
+    gone = post_form(
+        other_client, "/auth/account/delete", {"password": other.password}, page="/auth/account"
+    )
+    assert gone.status_code == 302
+    assert month_totals_drift(app) == {}
+    with app.app_context():
+        left = select(func.count()).select_from(ExpenseMonthTotal)
+        assert db.session.scalar(left.where(ExpenseMonthTotal.user_id == other.id)) == 0
+        # Any SQL counts too, not only the app's own write paths.
+        db.session.execute(
+            update(Expense).where(Expense.id == third).values(amount=Decimal("0.01"))
+        )
+        db.session.commit()
+    assert month_totals_drift(app) == {}
+
+
+def test_the_triggers_exist_at_the_newest_revision(app):
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+        if sqlite:
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        names = set(db.session.scalars(text(query)))
+    assert {name for name in names if name.startswith("expense_month_totals")} == (
+        {f"expense_month_totals_{op}" for op in ("insert", "update", "delete")}
+        if sqlite
+        else {"expense_month_totals_apply"}
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_migration_fills_the_totals_from_existing_expenses(scratch_app, kind):
+    app = scratch_app(kind, migrate=False)
+    with app.app_context():
+        upgrade(revision="0004")
+    user = make_user(app)
+    make_expense(app, user.id, amount="3.00", date=D(2024, 2, 29))
+    make_expense(app, user.id, amount="4.00", date=D(2024, 2, 1), payment_method="other")
+    make_expense(app, user.id, amount="5.00", date=D(2024, 2, 1), category="Health")
+    make_expense(app, user.id, amount="6.00", date=D(2024, 2, 1), deleted=True)
+    with app.app_context():
+        upgrade()
+        assert span_totals(user.id, [Span(D(2024, 2, 1), D(2024, 2, 29))]) == [
+            (3, Decimal("12.00"))
+        ]
+    assert month_totals_drift(app) == {}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months", "days"),
+    [
+        (None, None, (None, None), []),
+        (D(2026, 3, 1), D(2026, 5, 31), (D(2026, 3, 1), D(2026, 5, 1)), []),
+        (
+            D(2026, 3, 2),
+            D(2026, 5, 30),
+            (D(2026, 4, 1), D(2026, 4, 1)),
+            [(D(2026, 3, 2), D(2026, 3, 31)), (D(2026, 5, 1), D(2026, 5, 30))],
+        ),
+        (
+            D(2026, 3, 2),
+            D(2026, 4, 30),
+            (D(2026, 4, 1), D(2026, 4, 1)),
+            [(D(2026, 3, 2), D(2026, 3, 31))],
+        ),
+        (D(2026, 3, 2), D(2026, 4, 29), None, [(D(2026, 3, 2), D(2026, 4, 29))]),
+        (D(2026, 3, 2), D(2026, 3, 2), None, [(D(2026, 3, 2), D(2026, 3, 2))]),
+        (D(2024, 2, 1), D(2024, 2, 29), (D(2024, 2, 1), D(2024, 2, 1)), []),
+        (None, D(2026, 5, 15), (None, D(2026, 4, 1)), [(D(2026, 5, 1), D(2026, 5, 15))]),
+        (D(2026, 5, 15), None, (D(2026, 6, 1), None), [(D(2026, 5, 15), D(2026, 5, 31))]),
+        (dt.date.min, dt.date.max, (dt.date.min, D(9999, 12, 1)), []),
+        (D(9999, 12, 2), None, None, [(D(9999, 12, 2), None)]),
+        (None, D(1, 1, 30), None, [(None, D(1, 1, 30))]),
+    ],
+)
+def test_a_span_splits_into_whole_months_and_leftover_days(start, end, months, days):
+    assert split_span(start, end) == (months, days)
+
+
+def test_whole_months_read_only_the_totals_and_partial_ones_the_expenses(app, user):
+    make_expense(app, user.id, amount="1.00", date=D(2026, 1, 15))
+    with app.app_context(), count_queries(app) as statements:
+        whole = span_totals(user.id, [Span(D(2026, 1, 1), D(2026, 12, 31))])
+        partial = span_totals(user.id, [Span(D(2026, 1, 2), D(2026, 12, 31))])
+    assert whole == partial == [(1, Decimal("1.00"))]
+    assert "FROM expenses" not in statements[0]
+    assert "FROM expense_month_totals" in statements[0]
+    assert "FROM expenses" in statements[1]
+
+
+DAYS = [
+    D(2025, 12, 31),
+    D(2026, 1, 1),
+    D(2026, 1, 17),
+    D(2026, 1, 31),
+    D(2026, 2, 1),
+    D(2026, 3, 5),
+]
+METHODS = ("cash", "credit_card")
+dates = st.dates(min_value=D(2025, 11, 1), max_value=D(2026, 4, 30))
+
+
+def test_span_totals_equal_summing_the_expenses(app):
+    user_id = _sample_user(app)
+    with app.app_context():
+        expenses = list(db.session.scalars(select(Expense).where(Expense.user_id == user_id)))
+    categories = {name: category_id(app, user_id, name) for name in ("Food", "Health")}
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        start=st.none() | dates,
+        end=st.none() | dates,
+        category=st.sampled_from([None, *categories.values()]),
+        method=st.sampled_from([None, *METHODS]),
+    )
+    def check(start, end, category, method):
+        expected = [
+            e
+            for e in expenses
+            if e.deleted_at is None
+            and (start is None or e.date >= start)
+            and (end is None or e.date <= end)
+            and (category is None or e.category_id == category)
+            and (method is None or e.payment_method == method)
+        ]
+        with app.app_context():
+            found = span_totals(user_id, [Span(start, end, category, method)])
+        assert found == [(len(expected), sum((e.amount for e in expected), Decimal("0.00")))]
+
+    check()
+
+
+def _sample_user(app) -> uuid.UUID:
+    """A user's expenses around month ends, with trash and another user's beside them."""
+    user = make_user(app)
+    other = make_user(app)
+    for index, day in enumerate(DAYS):
+        for category in ("Food", "Health"):
+            make_expense(
+                app,
+                user.id,
+                amount=f"{index + 1}.{len(category)}5",
+                date=day,
+                category=category,
+                payment_method=METHODS[index % 2],
+            )
+        make_expense(app, user.id, amount="1000.00", date=day, deleted=True)
+        make_expense(app, other.id, amount="500.00", date=day)
+    return user.id
