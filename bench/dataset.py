@@ -59,9 +59,12 @@ def flask(url: str, *args: str) -> None:
 
 def schema_head() -> str:
     """The newest migration file's revision, read without starting the app."""
-    heads = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
-    recipe = (ROOT / "expenses_app" / "demo_data.py").read_bytes()
-    digest = hashlib.sha256(recipe + "|".join(heads).encode()).hexdigest()[:10]
+    migrations = sorted((ROOT / "migrations" / "versions").glob("*.py"))
+    heads = [p.name for p in migrations]
+    digest = hashlib.sha256((ROOT / "expenses_app" / "demo_data.py").read_bytes())
+    for path in migrations:  # contents too: an edited migration rebuilds the data
+        digest.update(path.name.encode() + path.read_bytes())
+    digest = digest.hexdigest()[:10]
     return f"{heads[-1].split('_')[0]}-{digest}"
 
 
@@ -109,6 +112,22 @@ def sqlite_dataset(small: bool = False) -> Dataset:
     return Dataset(kind, url, user_rows, total, time.perf_counter() - started)
 
 
+def _create_database(url) -> None:
+    """Create BENCH_DATABASE_URL's database when the server lacks it (a fresh machine)."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).scalar()
+        if not exists:
+            print(f"creating the PostgreSQL database {url.database!r}", flush=True)
+            quoted = admin.dialect.identifier_preparer.quote(url.database)
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    admin.dispose()
+
+
 def postgres_dataset(url: str) -> Dataset:
     """The large dataset in BENCH_DATABASE_URL (its public schema is replaced when stale)."""
     import sqlalchemy as sa
@@ -116,6 +135,7 @@ def postgres_dataset(url: str) -> Dataset:
     key = cache_key("large")
     total = USER_ROWS + OTHER_USERS * OTHER_ROWS
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    _create_database(engine.url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_dataset (key text)"))
         current = conn.execute(sa.text("SELECT key FROM bench_dataset")).scalar()

@@ -37,7 +37,7 @@ class ExpenseMonthTotal(Base):
     __table_args__ = (
         CheckConstraint("expense_count >= 0", name="count_not_negative"),
         CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
-        {"info": DERIVED},
+        {"info": DERIVED, "sqlite_with_rowid": False},
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(

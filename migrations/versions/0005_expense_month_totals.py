@@ -167,6 +167,9 @@ def upgrade():
             "user_id", "month", "category_id", "payment_method",
             name=op.f("pk_expense_month_totals"),
         ),
+        # Stored in key order on SQLite: a user's months are one contiguous
+        # range (a rowid table made every row a second lookup: 3x slower).
+        sqlite_with_rowid=False,
     )
     dialect = op.get_bind().dialect.name
     op.execute(BACKFILL.format(key=KEY, month=MONTH[dialect]))
