@@ -2,18 +2,24 @@
 
 The fixed per-request cost (routing, login, forms, templates, ORM) is what
 keeps the pages far from the baseline's throughput at small data sizes. This
-measures it without a server or a load generator, so figures are steady on a
-busy machine: a scratch SQLite database with one user, ~1,000 demo expenses
-and five budgets, a login through the real form, then for each page a
-warm-up and `--rounds` rounds of `--requests` GETs timed with
-`time.process_time` (the best round is kept: other processes only ever add).
-The baseline app (`baseline_app.py`) is measured the same way on the same
-database; `x base` is its CPU time over the page's, i.e. the page's
-throughput as a share of the baseline's if both were CPU-bound.
+measures it without a server or a load generator: a scratch SQLite database
+with one user, 1,000 demo expenses and five budgets, a login through the
+real form, then for each page a warm-up, one GET with a statement counter
+and a few under cProfile, and `--rounds` rounds of `--requests` GETs timed
+with `time.process_time`. The baseline app (`baseline_app.py`) runs on the
+same database in the same rounds.
 
-`--top K` prints the K most expensive functions of each page (cProfile,
-cumulative time); `--pages` picks pages by name, e.g. `--pages list detail`.
-Deterministic: the data comes from a fixed seed (only ids are random).
+Columns: `CPU ms/req`, the best round (other processes on this shared
+machine only ever add; rounds visit every page in turn so a busy spell hits
+them alike); `x base`, the baseline's CPU time over the page's, i.e. the
+page's throughput as a share of the baseline's if both were CPU-bound;
+`calls/req`, Python function calls per GET under cProfile, which does not
+depend on the machine's load and so shows a change of a few percent that
+the timings cannot; `SQL`, statements per GET (BEGIN/COMMIT/PRAGMA left out).
+
+`--top K` prints the K most expensive functions of each page (cumulative
+time); `--pages` picks pages by name, e.g. `--pages list detail`. The data
+comes from a fixed seed (only ids are random).
 """
 
 from __future__ import annotations
@@ -63,8 +69,10 @@ BUDGETS = ((None, "2500.00", "monthly"), (0, "400.00", "monthly"), (1, "120.00",
 class Figure:
     name: str
     path: str
-    cpu_ms: float
-    statements: int
+    get: Callable[[], None]
+    statements: int = 0
+    calls: float = 0.0
+    cpu_ms: float = math.inf
     profile: str = ""
 
 
@@ -146,28 +154,37 @@ def statement_counter(app: Flask) -> list[str]:
     return statements
 
 
-def cpu_ms(get: Callable[[], object], requests: int, rounds: int) -> float:
-    """Best of `rounds` rounds: CPU milliseconds per request."""
-    best = math.inf
-    for _ in range(rounds):
-        started = time.process_time()
-        for _ in range(requests):
-            get()
-        best = min(best, time.process_time() - started)
-    return best * 1000 / requests
+def page(name: str, path: str, client: FlaskClient) -> Figure:
+    def get() -> None:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+
+    return Figure(name, path, get)
 
 
-def profile_text(get: Callable[[], object], requests: int, top: int) -> str:
+def prepare(figure: Figure, statements: list[str], args: argparse.Namespace) -> None:
+    """Warm up, count the statements of one GET, profile `args.profiled` GETs."""
+    for _ in range(args.warmup):
+        figure.get()
+    statements.clear()
+    figure.get()
+    figure.statements = len(statements)
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(requests):
-        get()
+    for _ in range(args.profiled):
+        figure.get()
     profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    figure.calls = stats.total_calls / args.profiled
+    if args.top:
+        stats.sort_stats("cumulative").print_stats(args.top)
+        figure.profile = _profile_table(stats.stream.getvalue())
+
+
+def _profile_table(text: str) -> str:
     # Keep the table: drop pstats' preamble, shorten paths to the project or package.
-    lines = out.getvalue().splitlines()
+    lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
     return "\n".join(_short_path(line) for line in lines[start:] if line.strip())
 
@@ -176,47 +193,44 @@ def _short_path(line: str) -> str:
     return re.sub(r"\S*/(site-packages|lib/python3\.\d+|expenses_app|bench)/", r"\1/", line)
 
 
-def measure(
-    name: str,
-    path: str,
-    client: FlaskClient,
-    statements: list[str],
-    args: argparse.Namespace,
-) -> Figure:
-    def get() -> None:
-        response = client.get(path)
-        if response.status_code != 200:
-            raise SystemExit(f"{path} answered {response.status_code}")
+def time_rounds(figures: list[Figure], args: argparse.Namespace) -> None:
+    """CPU ms per request, the best round of each page.
 
-    for _ in range(args.warmup):
-        get()
-    statements.clear()
-    get()
-    count = len(statements)
-    figure = Figure(name, path, cpu_ms(get, args.requests, args.rounds), count)
-    if args.top:
-        figure.profile = profile_text(get, args.requests, args.top)
-    return figure
+    Rounds go through every page in turn, so a busy spell on the machine
+    slows all pages of a round alike instead of one page's figure.
+    """
+    for _ in range(args.rounds):
+        for figure in figures:
+            started = time.process_time()
+            for _ in range(args.requests):
+                figure.get()
+            elapsed = (time.process_time() - started) * 1000 / args.requests
+            figure.cpu_ms = min(figure.cpu_ms, elapsed)
 
 
-def report(figures: list[Figure], baseline: Figure) -> str:
-    lines = [
-        f"{'page':<16} {'CPU ms/req':>10} {'x base':>7} {'SQL':>4}  path",
-        f"{baseline.name:<16} {baseline.cpu_ms:>10.2f} {1:>7.2f} {baseline.statements:>4}  "
-        f"{baseline.path}",
-    ]
+def report(figures: list[Figure]) -> str:
+    baseline = figures[0]
+    lines = [f"{'page':<16} {'CPU ms/req':>10} {'x base':>7} {'calls/req':>9} {'SQL':>4}  path"]
     for f in figures:
         ratio = baseline.cpu_ms / f.cpu_ms
-        lines.append(f"{f.name:<16} {f.cpu_ms:>10.2f} {ratio:>7.2f} {f.statements:>4}  {f.path}")
+        lines.append(
+            f"{f.name:<16} {f.cpu_ms:>10.2f} {ratio:>7.2f} {f.calls:>9.0f} {f.statements:>4}  "
+            f"{f.path}"
+        )
     return "\n".join(lines)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.profile_pages", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.profile_pages",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--expenses", type=int, default=1000, help="the user's expenses")
-    parser.add_argument("--requests", type=int, default=100, help="GETs per round")
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (best kept)")
+    parser.add_argument("--requests", type=int, default=20, help="GETs per page and round")
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds (best kept)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed GETs first")
+    parser.add_argument("--profiled", type=int, default=10, help="GETs under cProfile")
     parser.add_argument("--top", type=int, default=0, help="cProfile entries shown per page")
     parser.add_argument("--pages", nargs="*", help="only pages whose name starts with these")
     return parser.parse_args(argv)
@@ -231,18 +245,22 @@ def main(argv: list[str] | None = None) -> None:
             pages = {n: p for n, p in pages.items() if n.startswith(tuple(args.pages))}
         client = logged_in_client(app)
         statements = statement_counter(app)
-        base_client = baseline_client(database)
-        baseline = measure("baseline", "/", base_client, [], args)
+        baseline = page("baseline", "/", baseline_client(database))
+        prepare(baseline, [], args)
         baseline.statements = 1
-        figures = [measure(name, path, client, statements, args) for name, path in pages.items()]
+        figures = [page(name, path, client) for name, path in pages.items()]
+        for figure in figures:
+            prepare(figure, statements, args)
+        figures.insert(0, baseline)
+        time_rounds(figures, args)
         with app.app_context():
             db.engine.dispose()
     print(
-        f"{args.expenses} expenses, best of {args.rounds} x {args.requests} GETs "
-        f"after {args.warmup} warm-up GETs (test client, SQLite)"
+        f"{args.expenses} expenses; CPU: best of {args.rounds} rounds of {args.requests} GETs "
+        f"per page, pages interleaved; calls: Python function calls per GET (cProfile)"
     )
-    print(report(figures, baseline))
-    for figure in [baseline, *figures] if args.top else []:
+    print(report(figures))
+    for figure in figures if args.top else []:
         print(f"\n== {figure.name}: {figure.path}\n{figure.profile}")
 
 
