@@ -131,10 +131,14 @@ def category_choices(
     user_id: uuid.UUID, *, exclude: uuid.UUID | None = None
 ) -> list[tuple[uuid.UUID, str]]:
     """(id, name) of the user's categories by name, for select fields."""
-    stmt = owned(Category, user_id=user_id).order_by(Category.name_key)
+    stmt = (
+        owned(Category, user_id=user_id)
+        .with_only_columns(Category.id, Category.name)
+        .order_by(Category.name_key)
+    )
     if exclude is not None:
         stmt = stmt.where(Category.id != exclude)
-    return [(category.id, category.name) for category in db.session.scalars(stmt)]
+    return [(category_id, name) for category_id, name in db.session.execute(stmt)]
 
 
 def is_name_taken(user_id: uuid.UUID, name: str, *, exclude: uuid.UUID | None = None) -> bool:

@@ -1,4 +1,4 @@
-"""Expense forms: the create/edit form and the list's filter form."""
+"""Expense forms: the create/edit form (the list's filter form is in filter_form.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -26,12 +25,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..extensions import db
+from ..categories.services import category_choices
 from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
-from ..models import Category, Expense, Receipt
+from ..models import Expense, Receipt
 from ..money import AmountField
-from ..scoping import owned
 from .receipts import ReceiptRejected, ReceiptUpload, read_upload
 from .services import TAG_MAX_LENGTH, TAGS_PER_EXPENSE, ExpenseValues, split_tags
 
@@ -97,10 +95,9 @@ class ExpenseForm(AppForm):
         self.receipt_max_bytes = receipt_max_bytes
         self.receipt_upload: ReceiptUpload | None = None
         # Only the user's own categories are choices, so a forged id is a form error.
-        categories = db.session.scalars(
-            owned(Category, user_id=user_id).order_by(Category.name_key)
-        )
-        self.category_id.choices = [SelectChoice(c.id, c.name) for c in categories]
+        self.category_id.choices = [
+            SelectChoice(category_id, name) for category_id, name in category_choices(user_id)
+        ]
 
     def validate_tags(self, field: StringField) -> None:
         names = split_tags(field.data)
@@ -165,51 +162,3 @@ class EditExpenseForm(ExpenseForm):
             "notes": expense.notes,
             "version": str(expense.version),
         }
-
-
-class ExpenseFilterForm(AppForm):
-    """The list's GET filter form; the values are validated by `ExpenseFilters`."""
-
-    class Meta:
-        csrf = False
-
-    q = StringField("Search", render_kw={"type": "search", "placeholder": "Description or notes"})
-    category = SelectField("Category")
-    tag = StringField("Tag")
-    payment_method = SelectField(
-        "Payment method",
-        choices=[SelectChoice("", "Any")]
-        + [SelectChoice(value, label) for value, label in PAYMENT_METHOD_LABELS.items()],
-    )
-    start = StringField("From", render_kw={"type": "date"})
-    end = StringField("To", render_kw={"type": "date"})
-    min = StringField("Min amount", render_kw={"inputmode": "decimal"})
-    max = StringField("Max amount", render_kw={"inputmode": "decimal"})
-    # Column headers sort too, but a phone shows no table header: these do it there.
-    sort = SelectField(
-        "Sort by",
-        choices=[
-            SelectChoice("date", "Date"),
-            SelectChoice("amount", "Amount"),
-            SelectChoice("category", "Category"),
-            SelectChoice("description", "Description"),
-        ],
-    )
-    order = SelectField(
-        "Order",
-        choices=[
-            SelectChoice("", "Usual"),
-            SelectChoice("desc", "Descending"),
-            SelectChoice("asc", "Ascending"),
-        ],
-    )
-    per_page = HiddenField()
-
-    def __init__(self, *args: Any, user_id: uuid.UUID, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        categories = db.session.scalars(
-            owned(Category, user_id=user_id).order_by(Category.name_key)
-        )
-        self.category.choices = [SelectChoice("", "All categories")] + [
-            SelectChoice(str(c.id), c.name) for c in categories
-        ]

@@ -21,13 +21,15 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from ..budgets.alerts import budget_alerts
+from ..categories.services import category_choices
 from ..extensions import db
 from ..models import Expense, Receipt, utcnow
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
+from .filter_form import filter_form_html
 from .filters import ExpenseFilters, parse_page
-from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseFilterForm, ExpenseForm
+from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseForm
 from .queries import DETAIL_OPTIONS, TRASH_PER_PAGE, expense_page, trash_page
 from .receipts import download_headers, replace_receipt, store_receipt
 from .services import (
@@ -65,12 +67,11 @@ def _saved(expense: Expense):
 def index():
     filters = ExpenseFilters.from_args(request.args)
     result = expense_page(current_user.id, filters)
-    form = ExpenseFilterForm(formdata=request.args, user_id=current_user.id)
     return render_template(
         "expenses/index.html",
         result=result,
         filters=filters,
-        form=form,
+        filter_form=filter_form_html(request.args, category_choices(current_user.id)),
         page_url=lambda n: url_for("expenses.index", **filters.to_args(page=n)),
     )
 
