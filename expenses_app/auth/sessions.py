@@ -18,7 +18,7 @@ import secrets
 import uuid
 
 from flask import Flask, current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from ..extensions import db, login_manager
 from ..models import User, UserSession, utcnow
@@ -103,6 +103,21 @@ def end_all_sessions(user_id: uuid.UUID) -> None:
     )
 
 
+# Built once: it runs on every request, and building a SELECT and its cache
+# key costs about as much as executing this one.
+_LIVE_SESSION_USER = (
+    select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        User.is_active.is_(True),
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now"),
+    )
+)
+
+
 def load_user(session_id: str) -> User | None:
     """The user behind a session or remember cookie while its session row is live."""
     user_part, _, token = session_id.partition(":")
@@ -113,15 +128,8 @@ def load_user(session_id: str) -> User | None:
     if not token:
         return None
     user = db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            User.is_active.is_(True),
-            UserSession.token_hash == _token_hash(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > utcnow(),
-        )
+        _LIVE_SESSION_USER,
+        {"user_id": user_id, "token_hash": _token_hash(token), "now": utcnow()},
     )
     if user is not None:
         user.session_token = token
