@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, select
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .extensions import db
@@ -17,12 +17,16 @@ M = TypeVar("M", bound=OwnedByUser)
 
 
 def owned(
-    model: type[M], *, user_id: uuid.UUID | None = None, deleted: bool = False
+    model: type[M],
+    *,
+    user_id: uuid.UUID | BindParameter[uuid.UUID] | None = None,
+    deleted: bool = False,
 ) -> Select[tuple[M]]:
     """SELECT of `model` rows owned by `user_id` (default: the logged-in user).
 
     Soft-deletable rows in the trash are left out unless `deleted=True`, which
-    selects only the trash.
+    selects only the trash. `user_id` may be a bind parameter, for a statement
+    built once and executed with the id on every request.
     """
     owner = user_id if user_id is not None else current_user.id
     stmt = select(model).where(model.user_id == owner)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import case, or_
+from sqlalchemy import bindparam, case, or_
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
@@ -27,22 +27,24 @@ def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Span]) -> list[Dec
     return [total for _, total in span_totals(user_id, windows)]
 
 
+# Built once: the dashboard and the budgets page run it on every request.
+_USER_BUDGETS = (
+    owned(Budget, user_id=bindparam("user_id"))
+    .outerjoin(Budget.category)
+    .options(contains_eager(Budget.category))
+    .order_by(
+        Budget.category_id.is_not(None),
+        Category.name_key,
+        case({name: index for index, name in enumerate(PERIODS)}, value=Budget.period),
+        Budget.start_date,
+        Budget.id,
+    )
+)
+
+
 def user_budgets(user_id: uuid.UUID) -> list[Budget]:
     """The user's budgets with their categories: overall ones first, then by category name."""
-    period_order = case({name: index for index, name in enumerate(PERIODS)}, value=Budget.period)
-    stmt = (
-        owned(Budget, user_id=user_id)
-        .outerjoin(Budget.category)
-        .options(contains_eager(Budget.category))
-        .order_by(
-            Budget.category_id.is_not(None),
-            Category.name_key,
-            period_order,
-            Budget.start_date,
-            Budget.id,
-        )
-    )
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_USER_BUDGETS, {"user_id": user_id}))
 
 
 def budgets_covering(user_id: uuid.UUID, day: dt.date, category_id: uuid.UUID) -> list[Budget]:

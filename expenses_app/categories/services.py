@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 
 from ..extensions import db
 from ..models import Budget, Category, Expense
@@ -127,18 +127,21 @@ def list_categories_with_counts(user_id: uuid.UUID) -> list[CategorySummary]:
     return [CategorySummary(*row) for row in db.session.execute(stmt)]
 
 
+# Built once: the expense list and forms run it on every request.
+_CHOICES = (
+    owned(Category, user_id=bindparam("user_id"))
+    .with_only_columns(Category.id, Category.name)
+    .order_by(Category.name_key)
+)
+
+
 def category_choices(
     user_id: uuid.UUID, *, exclude: uuid.UUID | None = None
 ) -> list[tuple[uuid.UUID, str]]:
     """(id, name) of the user's categories by name, for select fields."""
-    stmt = (
-        owned(Category, user_id=user_id)
-        .with_only_columns(Category.id, Category.name)
-        .order_by(Category.name_key)
-    )
-    if exclude is not None:
-        stmt = stmt.where(Category.id != exclude)
-    return [(category_id, name) for category_id, name in db.session.execute(stmt)]
+    stmt = _CHOICES if exclude is None else _CHOICES.where(Category.id != exclude)
+    rows = db.session.execute(stmt, {"user_id": user_id})
+    return [(category_id, name) for category_id, name in rows]
 
 
 def is_name_taken(user_id: uuid.UUID, name: str, *, exclude: uuid.UUID | None = None) -> bool:

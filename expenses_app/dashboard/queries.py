@@ -7,15 +7,15 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
 
 from ..budgets.periods import calendar_period
 from ..budgets.progress import BudgetProgress
 from ..budgets.services import budgets_progress
 from ..charts import Chart, ChartItem, bar_chart, column_chart
+from ..expenses.queries import ListedCategory
 from ..extensions import db
-from ..models import Expense
+from ..models import Category, Expense
 from ..reports.queries import GroupTotal, group_totals
 from ..scoping import owned
 from ..spending import Span, grouped_totals
@@ -31,13 +31,24 @@ class MonthTotal:
     total: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class RecentExpense:
+    """A line of the recent expenses: read as a plain row, the page only displays it."""
+
+    id: uuid.UUID
+    date: dt.date
+    description: str
+    amount: Decimal
+    category: ListedCategory
+
+
 @dataclass(frozen=True)
 class Dashboard:
     today: dt.date
     trend: list[MonthTotal]
     by_category: list[GroupTotal]
     budgets: list[BudgetProgress]
-    recent: list[Expense]
+    recent: list[RecentExpense]
 
     @property
     def this_month(self) -> Decimal:
@@ -94,15 +105,32 @@ def monthly_trend(
     return [MonthTotal(m, totals.get(f"{m:%Y-%m}", ZERO)) for m in months]
 
 
-def recent_expenses(user_id: uuid.UUID, limit: int = RECENT_LIMIT) -> list[Expense]:
-    """The latest expenses by date (newest entry first on a tie), categories loaded."""
-    stmt = (
-        owned(Expense, user_id=user_id)
-        .options(joinedload(Expense.category))
-        .order_by(Expense.date.desc(), Expense.created_at.desc(), Expense.id)
-        .limit(limit)
+# Built once, as it is the same on every request but for the user.
+_RECENT = (
+    owned(Expense, user_id=bindparam("user_id"))
+    .with_only_columns(
+        Expense.id,
+        Expense.date,
+        Expense.description,
+        Expense.amount,
+        Category.name,
+        Category.color,
+        Category.icon,
     )
-    return list(db.session.scalars(stmt))
+    .join_from(Expense, Category, Category.id == Expense.category_id)
+    .order_by(Expense.date.desc(), Expense.created_at.desc(), Expense.id)
+    .limit(RECENT_LIMIT)
+)
+
+
+def recent_expenses(user_id: uuid.UUID) -> list[RecentExpense]:
+    """The latest expenses by date (newest entry first on a tie), with their categories."""
+    return [
+        RecentExpense(expense_id, day, description, amount, ListedCategory(name, color, icon))
+        for expense_id, day, description, amount, name, color, icon in db.session.execute(
+            _RECENT, {"user_id": user_id}
+        )
+    ]
 
 
 def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:
