@@ -4,9 +4,10 @@ Building the form and rendering it through the form macros was about a
 quarter of the list's CPU time on every request, while its HTML depends only
 on the query string (the filter values it shows), the user's categories (its
 choices) and the list's URL. So the HTML of the last few hundred combinations
-is kept. A user's category ids are theirs alone, and everything else in the
-key comes from the request itself, so no one is shown a form built for
-someone else's data; renaming, adding or removing a category changes the key.
+is kept (see `form_base.query_values`). A user's category ids are theirs
+alone, and everything else in the key comes from the request itself, so no
+one is shown a form built for someone else's data; renaming, adding or
+removing a category changes the key.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 
-from ..form_base import AppForm
+from ..form_base import AppForm, QueryValues, query_formdata, query_values
 from .forms import PAYMENT_METHOD_LABELS
 
 RENDERED_FORMS_KEPT = 256
@@ -29,7 +30,6 @@ RENDERED_FORMS_KEPT = 256
 NOT_IN_FORM = frozenset({"page"})
 
 CategoryChoices = tuple[tuple[uuid.UUID, str], ...]
-QueryValues = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 class ExpenseFilterForm(AppForm):
@@ -81,12 +81,10 @@ def filter_form_html(
     args: MultiDict[str, str], categories: Sequence[tuple[uuid.UUID, str]]
 ) -> Markup:
     """The filter form showing `args`, with `categories` ((id, name) by name) as choices."""
-    values = tuple(sorted((name, tuple(v)) for name, v in args.lists() if name not in NOT_IN_FORM))
-    return _render(values, tuple(categories), url_for("expenses.index"))
+    return _render(query_values(args, NOT_IN_FORM), tuple(categories), url_for("expenses.index"))
 
 
 @lru_cache(maxsize=RENDERED_FORMS_KEPT)
 def _render(values: QueryValues, categories: CategoryChoices, action: str) -> Markup:
-    formdata = MultiDict([(name, value) for name, several in values for value in several])
-    form = ExpenseFilterForm(formdata=formdata, categories=categories)
+    form = ExpenseFilterForm(formdata=query_formdata(values), categories=categories)
     return Markup(render_template("expenses/_filter_form.html", form=form, action=action))

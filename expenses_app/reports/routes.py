@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from .forms import ReportForm
+from .forms import ReportForm, report_form_html, resolved_report_form_html
 from .services import CHART_LIMIT, build_report, csv_filename, report_chart, report_csv
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -19,11 +19,14 @@ def index():
     form = ReportForm(formdata=request.args)
     if not form.validate():
         # Contract: bad values answer 400; the page says which and keeps the form.
-        return render_template("reports/index.html", form=form, report=None), 400
-    report = build_report(current_user.id, form.resolve(dt.date.today()))
+        return render_template(
+            "reports/index.html", form_html=report_form_html(form), report=None
+        ), 400
+    today = dt.date.today()
+    report = build_report(current_user.id, form.resolve(today))
     return render_template(
         "reports/index.html",
-        form=form,
+        form_html=resolved_report_form_html(request.args, today),
         report=report,
         chart=report_chart(report),
         chart_limit=CHART_LIMIT,
