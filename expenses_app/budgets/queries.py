@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, or_
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import PERIODS, Budget, Category
@@ -26,6 +26,9 @@ def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Span]) -> list[Dec
     """
     return [total for _, total in span_totals(user_id, windows)]
 
+
+# A budget shown on its page, with its category.
+DETAIL_OPTIONS = (joinedload(Budget.category),)
 
 # Built once: the dashboard and the budgets page run it on every request.
 _USER_BUDGETS = (

@@ -7,7 +7,6 @@ import uuid
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Budget
@@ -16,6 +15,7 @@ from ..versioning import EditConflict
 from .forms import BudgetForm
 from .periods import HISTORY_LIMIT
 from .progress import history_chart
+from .queries import DETAIL_OPTIONS
 from .services import (
     budget_history,
     budgets_progress,
@@ -42,7 +42,7 @@ def index():
 @bp.get("/<uuid:budget_id>")
 @login_required
 def detail(budget_id: uuid.UUID):
-    budget = get_owned_or_404(Budget, budget_id, joinedload(Budget.category))
+    budget = get_owned_or_404(Budget, budget_id, *DETAIL_OPTIONS)
     history = budget_history(budget, dt.date.today())
     return render_template(
         "budgets/detail.html",

@@ -275,3 +275,5 @@ DETAIL_OPTIONS = (
     selectinload(Expense.tags),
     joinedload(Expense.receipt),
 )
+# An expense with its receipt's bytes, for the download.
+RECEIPT_OPTIONS = (joinedload(Expense.receipt).undefer(Receipt.data),)

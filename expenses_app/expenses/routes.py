@@ -18,19 +18,18 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from ..budgets.alerts import budget_alerts
 from ..categories.services import category_choices
 from ..extensions import db
-from ..models import Expense, Receipt, utcnow
+from ..models import Expense, utcnow
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
 from .filter_form import filter_form_html
 from .filters import ExpenseFilters, parse_page
 from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseForm
-from .queries import DETAIL_OPTIONS, TRASH_PER_PAGE, expense_page, trash_page
+from .queries import DETAIL_OPTIONS, RECEIPT_OPTIONS, TRASH_PER_PAGE, expense_page, trash_page
 from .receipts import download_headers, replace_receipt, store_receipt
 from .services import (
     create_expense,
@@ -179,9 +178,7 @@ def restore(expense_id: uuid.UUID):
 @bp.get("/<uuid:expense_id>/receipt")
 @login_required
 def receipt(expense_id: uuid.UUID):
-    expense = get_owned_or_404(
-        Expense, expense_id, joinedload(Expense.receipt).undefer(Receipt.data)
-    )
+    expense = get_owned_or_404(Expense, expense_id, *RECEIPT_OPTIONS)
     if expense.receipt is None:
         abort(404)
     return Response(
