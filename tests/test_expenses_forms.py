@@ -15,7 +15,7 @@ from expenses_app.extensions import db
 from expenses_app.models import Expense
 from expenses_app.versioning import flush_edit
 
-from .conftest import csrf_token, login, post_form
+from .conftest import count_queries, csrf_token, login, post_form
 from .factories import category_id, make_category, make_expense, make_user
 
 
@@ -231,6 +231,21 @@ def test_edit_saves_every_field(app, client, logged_in):
     assert expense.payment_method == "bank_transfer" and expense.notes is None
     assert [tag.name for tag in expense.tags] == ["utilities"]
     assert expense.version == 2
+
+
+def test_edit_adds_new_tags_before_it_updates_the_row(app, client, logged_in):
+    # Lock order: a save takes the new tag's row, then the month total through
+    # the UPDATE's trigger, like a new expense does; the other order deadlocked
+    # on PostgreSQL against a concurrent save adding the same tag.
+    expense_id = make_expense(app, logged_in.id, amount="5.00")
+    data = expense_form(app, logged_in.id, amount="6.00", tags="brand new", version="1")
+    page = f"/expenses/{expense_id}/edit"
+    token = csrf_token(client, page)
+    with count_queries(app) as statements:
+        response = client.post(page, data=data | {"csrf_token": token})
+    assert response.status_code == 302
+    verbs = [" ".join(s.split()[:3]) for s in statements]
+    assert verbs.index("INSERT INTO tags") < verbs.index("UPDATE expenses SET")
 
 
 def test_edit_with_bad_input_saves_nothing(app, client, logged_in):

@@ -100,11 +100,16 @@ def update_expense(
     save lands between our read and our write.
     """
     check_version(expense, expected_version)
+    # Tags first, as create_expense does: resolving them with the row already
+    # changed would autoflush its UPDATE, whose trigger locks the month total,
+    # and then wait on a new tag another save inserted before waiting on that
+    # month total: a deadlock on PostgreSQL.
+    tags = resolve_tags(expense.user_id, values.tags)
     _assign(expense, values)
     # Always touch the row, so a tags-only change also bumps the version that
     # optimistic locking checks.
     expense.updated_at = utcnow()
-    expense.tags = resolve_tags(expense.user_id, values.tags)
+    expense.tags = tags
     flush_edit()
     return expense
 
