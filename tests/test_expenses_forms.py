@@ -114,7 +114,21 @@ def test_amounts_accepted(app, client, logged_in, raw, stored):
 
 @pytest.mark.parametrize(
     "raw",
-    ["-3", "0", "1e3", "12.345", "NaN", "Infinity", "sNaN", "", "  ", "99999999999.99", "1,000"],
+    [
+        "-3",
+        "0",
+        "1e3",
+        "12.345",
+        "NaN",
+        "Infinity",
+        "sNaN",
+        "",
+        "  ",
+        "99999999999.99",
+        "1,000",
+        "\u0661\u0662",  # Arabic-Indic 12: int() and Decimal accept it, the contract does not
+        "\uff11\uff12.50",  # fullwidth 12.50
+    ],
 )
 def test_amounts_refused_with_a_message_and_nothing_saved(app, client, logged_in, raw):
     response = post_form(client, "/expenses/new", expense_form(app, logged_in.id, amount=raw))
