@@ -3,13 +3,15 @@
     python -m bench.profile_import                      # SQLite
     python -m bench.profile_import --postgres postgresql://postgres@127.0.0.1/mydb
 
-The user holds 100,000 demo expenses (`demo_data.py`, fixed seed and date), the
-SQLite file is built once and cached under instance/profile_import/, and each
-run imports into a fresh copy of it. A PostgreSQL database (its `public`
-schema is replaced when its dataset is stale) is built in place; the rows an
-import adds are deleted again afterwards. The CSV has the contract's format
-with tags, notes, quotes, formula escapes, non-ASCII text, new categories,
-and 100 rows the user already has (skipped as duplicates).
+The user holds 100,000 demo expenses (`demo_data.py`, fixed seed and date);
+`--other-rows 900000` adds another user's, for the bench's 1,000,000-row
+database. The SQLite file is built once and cached under
+instance/profile_import/, and each run imports into a fresh copy of it. A
+PostgreSQL database (its `public` schema is replaced when its dataset is
+stale) is built in place; the rows an import adds are deleted again
+afterwards. The CSV has the contract's format with tags, notes, quotes,
+formula escapes, non-ASCII text, new categories, and 100 rows the user
+already has (skipped as duplicates).
 
 Each run logs in through the real form and POSTs the file with its CSRF
 token; wall time and this process's CPU time are printed per run, then one
@@ -77,46 +79,51 @@ def build_app(url: str) -> Flask:
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
 
 
-def fill(url: str) -> None:
-    """Migrate and add the user with USER_ROWS demo expenses (deterministic but for ids)."""
+def fill(url: str, other_rows: int) -> None:
+    """Migrate, add the user with USER_ROWS demo expenses (deterministic but for ids)
+    and another user with `other_rows`."""
     app = build_app(url)
     with app.app_context():
         upgrade()
-        user = create_demo_user(USER, hash_password(PASSWORD))
-        add_demo_expenses(user.id, USER_ROWS, rng=random.Random(1), today=TODAY)
-        db.session.commit()
+        password_hash = hash_password(PASSWORD)
+        for name, rows, seed in ((USER, USER_ROWS, 1), ("others", other_rows, 2)):
+            if rows:
+                user = create_demo_user(name, password_hash)
+                add_demo_expenses(user.id, rows, rng=random.Random(seed), today=TODAY)
+                db.session.commit()
         db.engine.dispose()
 
 
-def dataset_key() -> str:
-    return f"v{DATASET_VERSION}-{USER_ROWS}-{schema_head()}"
+def dataset_key(other_rows: int) -> str:
+    return f"v{DATASET_VERSION}-{USER_ROWS}-{other_rows}-{schema_head()}"
 
 
-def sqlite_dataset() -> Path:
+def sqlite_dataset(other_rows: int) -> Path:
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = CACHE_DIR / f"{dataset_key()}.sqlite"
-    if not path.exists():
-        for stale in CACHE_DIR.glob("*.sqlite*"):
+    path = CACHE_DIR / f"{dataset_key(other_rows)}.sqlite"
+    for stale in CACHE_DIR.glob("*.sqlite*"):
+        if schema_head() not in stale.name:
             stale.unlink()
+    if not path.exists():
         building = path.with_suffix(".building")
-        print(f"building {path.name} ({USER_ROWS:,} expenses)...", flush=True)
-        fill(f"sqlite:///{building}")
+        print(f"building {path.name} ({USER_ROWS + other_rows:,} expenses)...", flush=True)
+        fill(f"sqlite:///{building}", other_rows)
         building.rename(path)
     return path
 
 
-def postgres_dataset(url: str) -> None:
-    key = dataset_key()
+def postgres_dataset(url: str, other_rows: int) -> None:
+    key = dataset_key(other_rows)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE IF NOT EXISTS profile_import_dataset (key text)"))
         current = conn.execute(sa.text("SELECT key FROM profile_import_dataset")).scalar()
     if current != key:
-        print(f"building the PostgreSQL dataset ({USER_ROWS:,} expenses)...", flush=True)
+        print(f"building the PostgreSQL dataset ({USER_ROWS + other_rows:,} expenses)", flush=True)
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
-        fill(url)
+        fill(url, other_rows)
         with engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE profile_import_dataset (key text)"))
             conn.execute(sa.text("INSERT INTO profile_import_dataset VALUES (:k)"), {"k": key})
@@ -233,8 +240,11 @@ def post_import(app: Flask, data: bytes, profiler: cProfile.Profile | None = Non
     return wall, cpu
 
 
-def measure(name: str, url_for_run, runs: int, top: int) -> None:
-    print(f"\n== {name}: {IMPORT_ROWS:,} rows into a user with {USER_ROWS:,} expenses ==")
+def measure(name: str, url_for_run, runs: int, top: int, other_rows: int) -> None:
+    print(
+        f"\n== {name}: {IMPORT_ROWS:,} rows into a user with {USER_ROWS:,} expenses"
+        f" ({USER_ROWS + other_rows:,} in the database) =="
+    )
     walls, cpus = [], []
     data = None
     profiler = cProfile.Profile()
@@ -268,14 +278,20 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per database")
     parser.add_argument("--top", type=int, default=30, help="profile lines to print")
+    parser.add_argument(
+        "--other-rows",
+        type=int,
+        default=0,
+        help="expenses of another user (900000 gives the bench's 1,000,000-row database)",
+    )
     args = parser.parse_args()
 
     if not args.no_sqlite:
-        source = sqlite_dataset()
-        measure("SQLite", lambda: sqlite_copy(source), args.runs, args.top)
+        source = sqlite_dataset(args.other_rows)
+        measure("SQLite", lambda: sqlite_copy(source), args.runs, args.top, args.other_rows)
     if args.postgres:
         url = normalise_database_url(args.postgres)
-        postgres_dataset(url)
+        postgres_dataset(url, args.other_rows)
 
         @contextmanager
         def in_place() -> Iterator[str]:
@@ -284,7 +300,7 @@ def main() -> None:
             finally:
                 delete_imported(url)
 
-        measure("PostgreSQL", in_place, args.runs, args.top)
+        measure("PostgreSQL", in_place, args.runs, args.top, args.other_rows)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from expenses_app.expenses import csv_import
+from expenses_app.expenses import csv_import, csv_import_store
 from expenses_app.expenses.csv_format import HEADER, expense_row
 from expenses_app.extensions import db
 from expenses_app.models import Category, Expense
@@ -228,6 +228,35 @@ def test_same_file_twice_adds_nothing_the_second_time(app, client, logged_in):
     assert stored(app, logged_in.id) == TRICKY_EXPECTED
 
 
+def test_text_that_means_something_to_json_or_sql_is_stored_and_matched_exactly(
+    app, client, logged_in
+):
+    # The rows travel to the database as one JSON text (expenses/json_rows.py).
+    texts = [
+        'back\\slash \\" \\u0041 \\n',
+        '["2024-01-01", 1, "x"]',
+        '{"a": null}',
+        "line\u2028separator\u2029paragraph",
+        "emoji 🎉 and 𝄞 outside the BMP",
+        "trailing space ",
+        "' OR 1=1 --",
+        "null",
+        "tab\there\r\nand CRLF",
+    ]
+    rows = [
+        [f"2024-06-{n + 1:02d}", f"{n + 1}.0{n}", "Food", text, "cash", text[:40], text]
+        for n, text in enumerate(texts)
+    ]
+    assert upload(client, csv_bytes(*rows)).status_code == 200
+    first = stored(app, logged_in.id)
+    assert [(row[3], row[5], row[6]) for row in first] == [
+        (text, (" ".join(text[:40].split()),), text) for text in texts
+    ]
+    response = upload(client, csv_bytes(*rows))
+    assert f"0 imported, {len(rows)} skipped as duplicates" in response.get_data(as_text=True)
+    assert stored(app, logged_in.id) == first
+
+
 def test_identical_lines_in_one_file_are_all_kept(app, client, logged_in):
     line = ["2024-03-01", "2.50", "Food", "Coffee", "cash", "", ""]
     response = upload(client, csv_bytes(line, line))
@@ -351,13 +380,13 @@ def test_too_many_rows_are_refused(app, client, logged_in, monkeypatch):
 def test_crash_mid_import_commits_nothing_and_a_rerun_imports_once(
     app, client, logged_in, monkeypatch
 ):
-    real_insert = csv_import._insert
+    real_insert = csv_import_store._insert
 
     def insert_then_crash(*args):
         real_insert(*args)
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(csv_import, "_insert", insert_then_crash)
+    monkeypatch.setattr(csv_import_store, "_insert", insert_then_crash)
     data = csv_bytes(*TRICKY_ROWS)
     assert upload(client, data).status_code == 500
     assert expense_count(app, logged_in.id) == 0
@@ -470,7 +499,7 @@ def test_ten_thousand_rows_import_quickly_on_sqlite(app, logged_in):
     with app.test_request_context(method="POST"):
         started = time.perf_counter()
         rows = csv_import.parse_csv(csv_import.decode_csv(data, max_bytes=len(data)))
-        summary = csv_import.import_expenses(logged_in.id, rows)
+        summary = csv_import_store.import_expenses(logged_in.id, rows)
         db.session.commit()
         elapsed = time.perf_counter() - started
     assert (summary.imported, summary.skipped) == (10_000, 0)

@@ -10,7 +10,8 @@ from flask_wtf.file import FileField, FileRequired
 
 from ..extensions import db
 from ..form_base import AppForm
-from .csv_import import CsvImportError, decode_csv, import_expenses, parse_csv
+from .csv_import import CsvImportError, decode_csv, parse_csv
+from .csv_import_store import import_expenses
 from .routes import bp
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,186 @@
+"""CSV import, second half: add the parsed rows in a fixed number of statements.
+
+The duplicate check and both inserts send the file's rows as one JSON
+parameter (json_rows.py), so their cost follows the size of the file, not of
+the user's history, and no value goes through a column type in Python.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Date, String, Text, Uuid, func, insert, literal, select
+
+from ..categories.services import DEFAULT_COLOR
+from ..extensions import db
+from ..models import Category, Expense, UTCDateTime, expense_tags, utcnow
+from ..scoping import owned
+from .csv_import import Fingerprint, ImportRow
+from .json_rows import JsonRows
+from .services import resolve_tags, tag_key
+
+# What each row of the expenses' JSON holds, in order.
+_ROW_COLUMNS = {
+    "id": Uuid(),
+    "date": Date(),
+    "amount_cents": BigInteger(),
+    "category_id": Uuid(),
+    "description": String(),
+    "payment_method": String(),
+    "notes": Text(),
+}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    imported: int
+    skipped: int
+    categories_created: list[str]
+
+
+def import_expenses(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> ImportSummary:
+    """Add `rows` for the user, skipping those already there. Does not commit.
+
+    A row is a duplicate when the user has an expense (outside the trash) with
+    the same date, amount, category and description. Identical lines within
+    one file are all kept: the k-th copy is skipped only when the user already
+    has at least k such expenses, so importing the same file again adds nothing.
+    """
+    _one_import_at_a_time(user_id)
+    category_ids = _category_ids(user_id)
+    existing = _existing_counts(user_id, rows, category_ids)
+    seen: Counter[Fingerprint] = Counter()
+    new_rows = []
+    for row in rows:
+        fingerprint = row.fingerprint
+        seen[fingerprint] += 1
+        if seen[fingerprint] > existing[fingerprint]:
+            new_rows.append(row)
+    created = _create_categories(user_id, new_rows, category_ids)
+    tag_ids = _resolve_tags(user_id, new_rows)
+    _insert(user_id, new_rows, category_ids, tag_ids)
+    return ImportSummary(len(new_rows), len(rows) - len(new_rows), created)
+
+
+def _one_import_at_a_time(user_id: uuid.UUID) -> None:
+    """Wait for the user's other import, if any, to commit or roll back.
+
+    Two imports of the same file at once (a double-clicked submit, two tabs)
+    must not both find its rows missing. SQLite's BEGIN IMMEDIATE already runs
+    them one after the other; on PostgreSQL a transaction-scoped advisory lock
+    per user does, and the next statement then sees the other import's rows.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Advisory lock keys are signed 64-bit: the top 63 bits of the id.
+        db.session.execute(select(func.pg_advisory_xact_lock(user_id.int >> 65)))
+
+
+def _category_ids(user_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    stmt = owned(Category, user_id=user_id).with_only_columns(Category.name_key, Category.id)
+    return dict(db.session.execute(stmt).tuples().all())
+
+
+def _existing_counts(
+    user_id: uuid.UUID, rows: Sequence[ImportRow], category_ids: dict[str, uuid.UUID]
+) -> Counter[Fingerprint]:
+    """How many expenses the user already has like each row of the file.
+
+    One query joining the file's distinct fingerprints to the user's expenses
+    through an index: rows in a category the user does not have yet cannot be
+    duplicates and are left out.
+    """
+    wanted = list({row.fingerprint for row in rows if row.category_key in category_ids})
+    keys = JsonRows(
+        [[day.isoformat(), cents, category_ids[key].hex, text] for day, cents, key, text in wanted],
+        (Date(), BigInteger(), Uuid(), String()),
+    )
+    day, cents, category_id, text = keys.columns
+    stmt = (
+        owned(Expense, user_id=user_id)
+        .with_only_columns(keys.position, func.count())
+        .select_from(keys.table)
+        .join(
+            Expense,
+            (Expense.description == text)
+            & (Expense.date == day)
+            & (Expense.amount == cents)
+            & (Expense.category_id == category_id),
+        )
+        .group_by(keys.position)
+    )
+    return Counter({wanted[n]: count for n, count in db.session.execute(stmt).tuples()})
+
+
+def _create_categories(
+    user_id: uuid.UUID, rows: Sequence[ImportRow], category_ids: dict[str, uuid.UUID]
+) -> list[str]:
+    """Add the categories the rows name and the user lacks; their names, in file order."""
+    created = []
+    for row in rows:
+        key, name = row.category_key, row.category
+        if key not in category_ids:
+            # The file's first spelling names the new category.
+            category = Category(
+                id=uuid.uuid4(), user_id=user_id, name=name, name_key=key, color=DEFAULT_COLOR
+            )
+            db.session.add(category)
+            category_ids[key] = category.id
+            created.append(name)
+    db.session.flush()
+    return created
+
+
+def _resolve_tags(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> dict[str, uuid.UUID]:
+    names = {tag_key(name): name for row in rows for name in row.tags}
+    tags = resolve_tags(user_id, names.values())
+    db.session.flush()
+    return {tag.name_key: tag.id for tag in tags}
+
+
+def _insert(
+    user_id: uuid.UUID,
+    rows: Sequence[ImportRow],
+    category_ids: dict[str, uuid.UUID],
+    tag_ids: dict[str, uuid.UUID],
+) -> None:
+    """Two INSERT ... SELECT statements, whatever the number of rows."""
+    if not rows:
+        return
+    expenses, links = [], []
+    tag_hex = {key: tag_id.hex for key, tag_id in tag_ids.items()}
+    category_hex = {key: category_id.hex for key, category_id in category_ids.items()}
+    for row in rows:
+        expense_id = uuid.uuid4().hex
+        expenses.append(
+            [
+                expense_id,
+                row.date.isoformat(),
+                row.amount_cents,
+                category_hex[row.category_key],
+                row.description,
+                row.payment_method,
+                row.notes,
+            ]
+        )
+        links.extend([expense_id, tag_hex[tag_key(tag)]] for tag in row.tags)
+    # One instant for the whole import, as a single transaction would see it.
+    now = literal(utcnow(), UTCDateTime())
+    values = JsonRows(expenses, list(_ROW_COLUMNS.values()))
+    db.session.execute(
+        insert(Expense.__table__).from_select(
+            [*_ROW_COLUMNS, "user_id", "created_at", "updated_at", "version"],
+            select(*values.columns, literal(user_id, Uuid()), now, now, literal(1)).select_from(
+                values.table
+            ),
+        )
+    )
+    if links:
+        pairs = JsonRows(links, (Uuid(), Uuid()))
+        db.session.execute(
+            insert(expense_tags).from_select(
+                ["expense_id", "tag_id"], select(*pairs.columns).select_from(pairs.table)
+            )
+        )
