@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Date, String, Text, Uuid, func, insert, literal, select
+from sqlalchemy.orm import aliased
 
 from ..categories.services import DEFAULT_COLOR
 from ..database import roomy_sqlite_cache
@@ -103,16 +104,22 @@ def _existing_counts(
         (Date(), BigInteger(), Uuid(), String()),
     )
     day, cents, category_id, text = keys.columns
+    # Candidates by (user, amount, date), then each one's description and
+    # category through its id: with all four conditions on one reference,
+    # SQLite (no statistics) looks rows up in its covering search index by
+    # (user, description) only, and re-importing an export of one's own
+    # expenses scanned every "Coffee" once per row (11 s for 10,000 rows).
+    same = aliased(Expense)
     stmt = (
         owned(Expense, user_id=user_id)
         .with_only_columns(keys.position, func.count())
         .select_from(keys.table)
+        .join(Expense, (Expense.amount == cents) & (Expense.date == day))
         .join(
-            Expense,
-            (Expense.description == text)
-            & (Expense.date == day)
-            & (Expense.amount == cents)
-            & (Expense.category_id == category_id),
+            same,
+            (same.id == Expense.id)
+            & (same.description == text)
+            & (same.category_id == category_id),
         )
         .group_by(keys.position)
     )
