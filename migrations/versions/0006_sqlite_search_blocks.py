@@ -20,13 +20,13 @@ user's entries twice per search (count and total, then the page): about
 PostgreSQL keeps its pg_trgm indexes: nothing changes there.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
