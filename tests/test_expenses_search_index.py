@@ -15,7 +15,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, event, inspect, or_, select, text, update
 
 from expenses_app.extensions import db
-from expenses_app.models import Expense, User
+from expenses_app.models import Category, Expense, User
 from expenses_app.models.expense_search import (
     SQLITE_SEARCH_TABLES,
     SQLITE_SEARCH_TRIGGERS,
@@ -216,8 +216,33 @@ def random_queries(rng: random.Random, count: int) -> list[str]:
     return queries + ["é", "É", "ü", "CAF", "caf", "ß", "100%", "a_", "au l", "zz"]
 
 
-def oracle(app, user_id: uuid.UUID, query: str) -> tuple[int, Decimal, list[str]]:
-    """What the search meant before the index: LIKE (SQLite) or ILIKE over the live expenses."""
+SORT_KEYS = {
+    "date": (Expense.date, Expense.created_at),
+    "amount": (Expense.amount, Expense.date),
+    "description": (Expense.description, Expense.date),
+    "category": (Category.name_key, Expense.date, Expense.created_at),
+}
+START = dt.date(2026, 1, 1)
+
+
+def random_filters(rng: random.Random, categories: list[uuid.UUID]) -> dict[str, str]:
+    """A sort and, now and then, each of the list's other filters."""
+    args = {"sort": rng.choice(list(SORT_KEYS)), "order": rng.choice(["asc", "desc"])}
+    choices = {
+        "category": lambda: str(rng.choice(categories)),
+        "payment_method": lambda: rng.choice(["cash", "credit_card"]),
+        "min": lambda: f"{rng.randint(1, 50)}.00",
+        "max": lambda: f"{rng.randint(50, 100)}.00",
+        "start": lambda: (START + dt.timedelta(days=rng.randrange(30))).isoformat(),
+        "end": lambda: (START + dt.timedelta(days=rng.randrange(30, 60))).isoformat(),
+    }
+    args.update({name: make() for name, make in choices.items() if rng.random() < 0.25})
+    return args
+
+
+def oracle(app, user_id: uuid.UUID, query: str, args: dict[str, str]) -> tuple:
+    """What the list meant before the index: LIKE (SQLite) or ILIKE over the live expenses,
+    with the other filters and the sort written out by hand."""
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     with app.app_context():
         sqlite = db.engine.dialect.name == "sqlite"
@@ -225,45 +250,71 @@ def oracle(app, user_id: uuid.UUID, query: str) -> tuple[int, Decimal, list[str]
             (column.like if sqlite else column.ilike)(f"%{escaped}%", escape="\\")
             for column in (Expense.description, Expense.notes)
         ]
+        conditions = [Expense.user_id == user_id, Expense.deleted_at.is_(None), or_(*matches)]
+        if "category" in args:
+            conditions.append(Expense.category_id == uuid.UUID(args["category"]))
+        if "payment_method" in args:
+            conditions.append(Expense.payment_method == args["payment_method"])
+        if "min" in args:
+            conditions.append(Expense.amount >= Decimal(args["min"]))
+        if "max" in args:
+            conditions.append(Expense.amount <= Decimal(args["max"]))
+        if "start" in args:
+            conditions.append(Expense.date >= dt.date.fromisoformat(args["start"]))
+        if "end" in args:
+            conditions.append(Expense.date <= dt.date.fromisoformat(args["end"]))
+        keys = (*SORT_KEYS[args["sort"]], Expense.id)
         rows = db.session.execute(
             select(Expense.id, Expense.amount)
-            .where(Expense.user_id == user_id, Expense.deleted_at.is_(None), or_(*matches))
-            .order_by(Expense.date.desc(), Expense.created_at.desc(), Expense.id.desc())
+            .join(Category, Category.id == Expense.category_id)
+            .where(*conditions)
+            .order_by(*(k.desc() if args["order"] == "desc" else k.asc() for k in keys))
         ).all()
     return len(rows), sum((r.amount for r in rows), Decimal(0)), [str(r.id) for r in rows]
 
 
-def listed(client, query: str) -> tuple[int, Decimal, list[str]]:
-    page = client.get("/expenses/", query_string={"q": query, "per_page": 100})
-    assert page.status_code == 200
-    count, total = summary(client, query)
-    return count, total, EXPENSE_LINK.findall(page.get_data(as_text=True))
+def listed(client, query: str, args: dict[str, str]) -> tuple:
+    query_string = {"q": query, "per_page": 100, **args}
+    page = client.get("/expenses/", query_string=query_string).get_data(as_text=True)
+    match = SUMMARY.search(page)
+    count, total = (int(match[1]), Decimal(match[2].replace(",", ""))) if match else (0, 0)
+    return count, total, EXPENSE_LINK.findall(page)
 
 
 def random_change(app, rng: random.Random, users: list[uuid.UUID]) -> None:
     """One write to the expenses through raw SQL, as an import, a restore or a script would."""
     with app.app_context():
-        ids = db.session.scalars(select(Expense.id).order_by(Expense.id)).all()
-    action = rng.choice(["insert", "insert", "text", "notes", "amount", "trash", "delete"])
-    if action == "insert" or not ids:
+        expenses = db.session.execute(
+            select(Expense.id, Expense.user_id).order_by(Expense.id)
+        ).all()
+    action = rng.choice(["insert", "insert", "text", "notes", "amount", "date", "category",
+                         "payment", "trash", "delete"])  # fmt: skip
+    if action == "insert" or not expenses:
         make_expense(
             app,
             rng.choice(users),
             description=random_text(rng),
             notes=random_text(rng) if rng.random() < 0.3 else None,
             amount=f"{rng.randint(1, 9999) / 100:.2f}",
-            date=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(60)),
+            date=START + dt.timedelta(days=rng.randrange(60)),
+            category=rng.choice(["Food", "Health", "Transport"]),
+            payment_method=rng.choice(["cash", "credit_card"]),
             deleted=rng.random() < 0.1,
         )
         return
+    expense_id, owner = rng.choice(expenses)
     with app.app_context():
-        chosen = Expense.id == rng.choice(ids)
+        categories = db.session.scalars(select(Category.id).where(Category.user_id == owner))
         values = {
             "text": {"description": random_text(rng)},
             "notes": {"notes": random_text(rng) if rng.random() < 0.7 else None},
             "amount": {"amount": Decimal(rng.randint(1, 9999)) / 100},
+            "date": {"date": START + dt.timedelta(days=rng.randrange(60))},
+            "category": {"category_id": rng.choice(categories.all())},
+            "payment": {"payment_method": rng.choice(["cash", "credit_card", "other"])},
             "trash": {"deleted_at": None if rng.random() < 0.5 else dt.datetime.now(dt.UTC)},
         }.get(action)
+        chosen = Expense.id == expense_id
         if values is None:
             db.session.execute(delete(Expense).where(chosen))
         else:
@@ -272,16 +323,25 @@ def random_change(app, rng: random.Random, users: list[uuid.UUID]) -> None:
 
 
 def test_search_answers_exactly_as_like_over_the_expenses_through_random_changes(app, client):
+    """Any search, with any other filters and sort, lists the same rows in the same order,
+    with the same count and total, as the search over the expenses themselves."""
     rng = random.Random(20261122)
     me, other = make_user(app, "searcher"), make_user(app, "neighbour")
     login(client, me)
-    for _ in range(60):
+    for _ in range(80):
         random_change(app, rng, [me.id, other.id])
+    with app.app_context():
+        categories = db.session.scalars(select(Category.id).where(Category.user_id == me.id)).all()
+    found_some = 0
     for _ in range(3):
         for query in random_queries(rng, 12):
-            assert listed(client, query) == oracle(app, me.id, query), query
+            args = random_filters(rng, categories) if rng.random() < 0.6 else {}
+            expected = oracle(app, me.id, query, {"sort": "date", "order": "desc", **args})
+            assert listed(client, query, args) == expected, (query, args)
+            found_some += expected[0] > 0
         for _ in range(25):
             random_change(app, rng, [me.id, other.id])
+    assert found_some > 20
 
 
 def test_a_deleted_users_rows_leave_the_sqlite_search_index(app, logged_in):
