@@ -415,8 +415,8 @@ def test_migrations_0003_and_0006_go_down_and_up_with_data(tmp_path):
                 " AND r.user_id = 'u1' AND r.deleted_at IS NULL ORDER BY r.slot"
             )
         ).all()
-        # Newest first in slot order: the later entry took the slot below the others.
-        assert matches == ["Bagel again", "Existing bagel"]
+        # The later entry took the slot after the others of its owner's block.
+        assert matches == ["Existing bagel", "Bagel again"]
         db.session.commit()
 
         downgrade(revision="0004")

@@ -6,8 +6,8 @@ Three tables, all rebuilt from `expenses` and none holding anything else:
   numbers, `block << 32` up to `(block << 32) + 2**32 - 1`.
 - `expense_search_rows`: a copy of every expense (trashed ones too) with the
   columns the list filters, sorts and sums, numbered (`slot`) inside its
-  owner's block, newest entries lowest. A user's copies are therefore
-  contiguous in the table.
+  owner's block in the order they were written. A user's copies are
+  therefore contiguous in the table.
 - `expense_search_text`: an FTS5 trigram index of description and notes,
   whose rowid is the slot. A search reads only the part of each trigram's
   postings inside the user's block, so its cost follows the user's matches,

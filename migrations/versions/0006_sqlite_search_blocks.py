@@ -55,7 +55,7 @@ FILL = [
     " SELECT user_id, row_number() OVER (ORDER BY user_id)"
     " FROM (SELECT DISTINCT user_id FROM expenses)",
     f"INSERT INTO expense_search_rows (slot, {COPIED})"
-    f" SELECT {LAST_IN_BLOCK} + 1 - row_number()"
+    f" SELECT {BLOCK} + row_number()"
     " OVER (PARTITION BY e.user_id ORDER BY e.date, e.created_at, e.id),"
     f" {', '.join('e.' + c.strip() for c in COPIED.split(','))}"
     " FROM expenses e JOIN expense_search_users u ON u.user_id = e.user_id ORDER BY 1",
@@ -68,19 +68,17 @@ FILL = [
 def _add(row: str) -> str:
     """Copy expense `row` (NEW) into its owner's block, giving the owner a block if needed.
 
-    Slots are handed out downwards from the end of the block, so reading a
-    block in slot order meets the newest entries first: the list's default
-    order, newest first, then keeps its 20 rows after one comparison for
-    most of the others instead of replacing one at each row.
+    Slots are handed out upwards, after the block's last: SQLite then fills
+    the table's pages. (Handing them out downwards, so that the newest come
+    first in a read, left pages half empty: more pages for every search.)
     """
     values = ", ".join(f"{row}.{c.strip()}" for c in COPIED.split(","))
     return f"""
     INSERT OR IGNORE INTO expense_search_users (user_id, block)
         SELECT {row}.user_id, coalesce(max(block), 0) + 1 FROM expense_search_users;
     INSERT INTO expense_search_rows (slot, {COPIED})
-        SELECT coalesce((SELECT min(slot) FROM expense_search_rows
-                         WHERE slot BETWEEN {BLOCK} AND {LAST_IN_BLOCK}), {LAST_IN_BLOCK} + 1) - 1,
-               {values}
+        SELECT coalesce((SELECT max(slot) FROM expense_search_rows
+                         WHERE slot BETWEEN {BLOCK} AND {LAST_IN_BLOCK}), {BLOCK}) + 1, {values}
         FROM expense_search_users u WHERE u.user_id = {row}.user_id;
     INSERT INTO expense_search_text (rowid, description, notes)
         SELECT slot, description, notes FROM expense_search_rows WHERE id = {row}.id;"""
