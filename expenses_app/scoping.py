@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, inspect, select
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .extensions import db
@@ -27,11 +27,13 @@ def owned(
 
     Soft-deletable rows in the trash are left out unless `deleted=True`, which
     selects only the trash. `user_id` may be a bind parameter, for a statement
-    built once and executed with the id on every request.
+    built once and executed with the id on every request. `model` may be an
+    alias of a model (`SearchRow`, SQLite's copies of expenses): it is scoped
+    like the model.
     """
     owner = user_id if user_id is not None else current_user.id
     stmt = select(model).where(model.user_id == owner)
-    if issubclass(model, SoftDeletable):
+    if issubclass(inspect(model).class_, SoftDeletable):
         stmt = stmt.where(model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None))
     return stmt
 

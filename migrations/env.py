@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import BigInteger, DateTime
 
 from expenses_app.models.expense import DIALECT_SPECIFIC_INDEXES
+from expenses_app.models.expense_search import SQLITE_SEARCH_TABLES
 from expenses_app.models.types import Money, UTCDateTime
 
 config = context.config
@@ -47,8 +48,15 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     return None
 
 
-# Autogenerate must neither drop nor recreate the dialect-specific search indexes.
+# Autogenerate must neither drop nor recreate the dialect-specific search indexes,
+# nor touch SQLite's search tables (derived, kept by triggers: migration 0006).
+def include_name(name, type_, parent_names):
+    return not (type_ == "table" and name in SQLITE_SEARCH_TABLES)
+
+
 def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table":
+        return name not in SQLITE_SEARCH_TABLES
     return not (type_ == "index" and name in DIALECT_SPECIFIC_INDEXES)
 
 
@@ -59,6 +67,7 @@ def run_migrations_offline():
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_name=include_name,
         include_object=include_object,
     )
     with context.begin_transaction():
@@ -85,6 +94,7 @@ def run_migrations_online():
     conf_args["render_as_batch"] = True
     conf_args["render_item"] = render_item
     conf_args["compare_type"] = compare_type
+    conf_args["include_name"] = include_name
     conf_args["include_object"] = include_object
 
     engine = get_engine()

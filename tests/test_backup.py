@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select
 from expenses_app.backup import dump
 from expenses_app.extensions import db
 from expenses_app.models import Expense, RateLimitCounter, Receipt, User, stored_tables
+from expenses_app.models.expense_search import SQLITE_SEARCH_TABLES, search_rows, search_text
 from expenses_app.schema_version import latest_revision
 
 from .conftest import (
@@ -230,6 +231,31 @@ def test_restore_with_force_replaces_everything_and_is_logged(app, runner, backu
     assert fingerprints(app) == snapshot
     assert "restore: loaded backup.zip" in caplog.text
     assert "replaced existing data: True" in caplog.text
+
+
+def test_sqlite_search_index_is_left_out_of_backups_and_rebuilt_by_restore(
+    backup_file, scratch_app
+):
+    assert not SQLITE_SEARCH_TABLES & {t["name"] for t in manifest_of(backup_file)["tables"]}
+    target = scratch_app("sqlite")
+    make_expense(target, make_user(target, "carol").id, description="Replaced by the restore")
+
+    result = target.test_cli_runner().invoke(args=["restore", str(backup_file), "--force"])
+
+    assert result.exit_code == 0, result.output
+    copied = [search_rows.c[name] for name in ("id", "user_id", "description", "deleted_at")]
+    with target.app_context():
+        expenses = db.session.execute(select(*(Expense.__table__.c[c.name] for c in copied)))
+        copies = db.session.execute(select(*copied)).all()
+        assert sorted(copies) == sorted(expenses) and len(copies) == 3
+        indexed = db.session.scalar(
+            select(func.count())
+            .select_from(search_text)
+            .where(
+                search_text.c.expense_search_text.match('"pen"')  # "Expense <n>"
+            )
+        )
+    assert indexed == 3
 
 
 def test_restore_with_force_that_fails_midway_changes_nothing(app, runner, backup_file, tmp_path):

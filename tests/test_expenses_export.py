@@ -93,6 +93,20 @@ def test_export_applies_the_list_filters_and_sort(app, client, logged_in):
     assert [row[3] for row in exported[1:]] == ["Cheap", "Dear"]
     exported = rows(client.get("/expenses/export.csv?min=40&q=ea"))
     assert [row[3] for row in exported[1:]] == ["Dear"]
+    exported = rows(client.get("/expenses/export.csv?q=EAP&sort=description&order=desc"))
+    assert [row[3] for row in exported[1:]] == ["Cheap"]
+
+
+def test_export_of_a_search_lists_what_the_search_lists(app, client, logged_in):
+    other = make_user(app, "other")
+    for n, description in enumerate(["Bakery", "BAKERY run", "Cake bakery", "Bike"]):
+        make_expense(app, logged_in.id, description=description, amount=f"{n + 1}.00")
+    make_expense(app, logged_in.id, description="Trashed bakery", deleted=True)
+    make_expense(app, other.id, description="Their bakery")
+    listed = client.get("/expenses/?q=baker&sort=amount").get_data(as_text=True)
+    exported = rows(client.get("/expenses/export.csv?q=baker&sort=amount"))
+    assert [row[3] for row in exported[1:]] == ["Cake bakery", "BAKERY run", "Bakery"]
+    assert all(f">{row[3]}<" in listed for row in exported[1:])
 
 
 def test_export_leaves_out_trash_and_other_users(app, client, logged_in):

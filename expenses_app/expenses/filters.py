@@ -14,15 +14,14 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy import ColumnElement, Select, select
 from werkzeug.exceptions import BadRequest
 
 from ..database import dialect_name
-from ..models import PAYMENT_METHODS, Category, Expense, Tag, expense_tags
+from ..models import PAYMENT_METHODS, Category, Expense, SearchRow, Tag, expense_tags
 from ..money import AmountError, format_plain, parse_amount
 from .services import TAG_MAX_LENGTH, tag_key
+from .text_search import text_search
 
 SORTS = ("date", "amount", "category", "description")
 ORDERS = ("asc", "desc")
@@ -32,10 +31,6 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 QUERY_MAX_LENGTH = 200
-# SQLite only (migration 0003): description and notes of the user's live
-# expenses with every column a filtered list reads, so a search costs one pass
-# over the user's index entries, however common the word (see `keyed`).
-SQLITE_SEARCH_INDEX = "ix_expenses_search"
 FILTER_NAMES = ("q", "category", "tag", "payment_method", "start", "end", "min", "max")
 
 
@@ -67,10 +62,6 @@ def parse_page(args: Mapping[str, str]) -> int:
     """The `page` query parameter of a paged list (1 when absent); 400 when bad."""
     raw = (args.get("page") or "").strip()
     return _parse_int("page", raw, 1, MAX_PAGE) if raw else 1
-
-
-def _escape_like(text_: str) -> str:
-    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -190,90 +181,70 @@ class ExpenseFilters:
             args.pop("order")
         return args
 
+    @property
+    def source(self) -> type[Expense]:
+        """What the list's page, count and total read: the expenses, or while
+        searching on SQLite their copies in the search index (`SearchRow`,
+        migration 0006), which read as expenses."""
+        return SearchRow if self.q and dialect_name() == "sqlite" else Expense
+
     def apply(self, stmt: Select, user_id: uuid.UUID) -> Select:
-        """`stmt` (a SELECT over the user's live expenses) narrowed by every filter."""
+        """`stmt` (a SELECT over the user's live rows of `source`) narrowed by every filter."""
+        row = self.source
         conditions: list[ColumnElement[bool]] = []
-        if self.q:
-            conditions.append(_text_search(self.q))
         if self.category:
-            conditions.append(Expense.category_id == self.category)
+            conditions.append(row.category_id == self.category)
         if self.tag:
             tagged = (
                 select(expense_tags.c.expense_id)
                 .join(Tag, Tag.id == expense_tags.c.tag_id)
                 .where(Tag.user_id == user_id, Tag.name_key == tag_key(self.tag))
             )
-            conditions.append(Expense.id.in_(tagged))
+            conditions.append(row.id.in_(tagged))
         if self.payment_method:
-            conditions.append(Expense.payment_method == self.payment_method)
+            conditions.append(row.payment_method == self.payment_method)
         if self.start:
-            conditions.append(Expense.date >= self.start)
+            conditions.append(row.date >= self.start)
         if self.end:
-            conditions.append(Expense.date <= self.end)
+            conditions.append(row.date <= self.end)
         if self.min is not None:
-            conditions.append(Expense.amount >= self.min)
+            conditions.append(row.amount >= self.min)
         if self.max is not None:
-            conditions.append(Expense.amount <= self.max)
-        return stmt.where(*conditions)
-
-    def keyed(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
-        """`column` as an ORDER BY / GROUP BY key.
-
-        While searching on SQLite it becomes `+column`: then no index can
-        supply the order, and the planner reads the one index that covers
-        the searched text (`SQLITE_SEARCH_INDEX`) instead of walking an
-        ordered index and fetching every row from the table.
-        """
-        if self.q and dialect_name() == "sqlite":
-            return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
-        return column
+            conditions.append(row.amount <= self.max)
+        stmt = stmt.where(*conditions)
+        return text_search(stmt, user_id, self.q) if self.q else stmt
 
     @property
     def needs_category_join(self) -> bool:
         return self.sort == "category"
 
-    def ordering(self, *, reverse: bool = False) -> list[ColumnElement[Any]]:
-        """ORDER BY terms: the chosen key, then date (and entry time) and id.
+    def ordering(
+        self, row: type[Expense] | None = None, *, reverse: bool = False
+    ) -> list[ColumnElement[Any]]:
+        """ORDER BY terms over `row` (default `source`): the chosen key, then
+        date (and entry time) and id.
 
         The id makes the order total, so pages never overlap or skip rows,
         and `reverse` gives exactly the same rows backwards.
         """
+        row = row or self.source
         primary = {
-            "date": Expense.date,
-            "amount": Expense.amount,
+            "date": row.date,
+            "amount": row.amount,
             "category": Category.name_key,
-            "description": Expense.description,
+            "description": row.description,
         }[self.sort]
         tie_breaks = {
-            "date": (Expense.created_at,),
-            "amount": (Expense.date,),
+            "date": (row.created_at,),
+            "amount": (row.date,),
             # Matches the (user, category, date, created_at, id) index.
-            "category": (Expense.date, Expense.created_at),
-            "description": (Expense.date,),
+            "category": (row.date, row.created_at),
+            "description": (row.date,),
         }[self.sort]
-        terms = [self.keyed(term) for term in (primary, *tie_breaks, Expense.id)]
+        terms = [primary, *tie_breaks, row.id]
         descending = (self.order == "desc") != reverse
         return [t.desc() if descending else t.asc() for t in terms]
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
-
-
-def _text_search(query: str) -> ColumnElement[bool]:
-    """Case-insensitive substring search in description and notes.
-
-    PostgreSQL answers ILIKE from pg_trgm GIN indexes. SQLite's LIKE already
-    ignores ASCII case (lower() would double the cost); it runs over the
-    user's entries of the covering search index (see `SQLITE_SEARCH_INDEX`).
-    """
-    pattern = f"%{_escape_like(query)}%"
-    if dialect_name() == "sqlite":
-        return or_(
-            Expense.description.like(pattern, escape="\\"),
-            Expense.notes.like(pattern, escape="\\"),
-        )
-    return or_(
-        Expense.description.ilike(pattern, escape="\\"),
-        Expense.notes.ilike(pattern, escape="\\"),
-    )

@@ -4,6 +4,7 @@ from .base import Base, OwnedByUser, SoftDeletable, Timestamps, UUIDPk, Versione
 from .budget import PERIODS, Budget
 from .category import Category
 from .expense import MAX_AMOUNT, PAYMENT_METHODS, Expense, Receipt, Tag, expense_tags
+from .expense_search import SearchRow
 from .month_total import ExpenseMonthTotal, stored_tables
 from .rate_limit import RateLimitCounter
 from .types import Money, UTCDateTime, utcnow
@@ -22,6 +23,7 @@ __all__ = [
     "OwnedByUser",
     "RateLimitCounter",
     "Receipt",
+    "SearchRow",
     "SoftDeletable",
     "Tag",
     "Timestamps",

@@ -35,8 +35,9 @@ MAX_AMOUNT = Decimal("9999999999.99")
 LIVE = text("deleted_at IS NULL")
 
 
-# Text-search indexes differ by database (pg_trgm GIN on PostgreSQL, a covering
-# partial index on SQLite), so migration 0003 creates them by hand and Alembic's
+# Text-search indexes differ by database (pg_trgm GIN on PostgreSQL; on SQLite a
+# covering partial index until migration 0006 replaced it with the tables of
+# `expense_search.py`), so migration 0003 creates them by hand and Alembic's
 # comparison leaves them out.
 DIALECT_SPECIFIC_INDEXES = frozenset(
     {"ix_expenses_description_trgm", "ix_expenses_notes_trgm", "ix_expenses_search"}

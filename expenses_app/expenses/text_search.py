@@ -1,0 +1,75 @@
+"""The list's text search `q`: case-insensitive substring of description or notes.
+
+PostgreSQL answers ILIKE from pg_trgm GIN indexes (migration 0003). SQLite
+reads its search index instead of the expenses (migration 0006,
+`models/expense_search.py`): the trigram index finds the user's candidate
+rows, and LIKE on those copies decides, so results are exactly LIKE's
+(SQLite's LIKE ignores ASCII case only; wildcards are escaped, so literal).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, or_, select
+
+from ..database import dialect_name
+from ..models import Expense, SearchRow
+from ..models.expense_search import BLOCK_BITS, search_rows, search_text, search_users
+
+# The trigram tokenizer indexes 3-character sequences: shorter text has none.
+TRIGRAM = 3
+
+
+def text_search(stmt: Select, user_id: uuid.UUID, query: str) -> Select:
+    """`stmt`, over the user's rows of `ExpenseFilters.source`, narrowed to those containing
+    `query` in description or notes."""
+    pattern = f"%{_escape_like(query)}%"
+    if dialect_name() != "sqlite":
+        return stmt.where(
+            or_(
+                Expense.description.ilike(pattern, escape="\\"),
+                Expense.notes.ilike(pattern, escape="\\"),
+            )
+        )
+    return _within_candidates(stmt, user_id, query).where(
+        or_(
+            SearchRow.description.like(pattern, escape="\\"),
+            SearchRow.notes.like(pattern, escape="\\"),
+        )
+    )
+
+
+def _within_candidates(stmt: Select, user_id: uuid.UUID, query: str) -> Select:
+    """Only the copies in the user's block, and for 3+ characters only those holding every trigram.
+
+    The trigram index is the outer loop (its rowid range keeps it inside the
+    block); each candidate is then one lookup by slot, next to the others.
+    """
+    block = select(search_users.c.block).where(search_users.c.user_id == user_id)
+    first = block.scalar_subquery().op("<<")(BLOCK_BITS)
+    last = first + (2**BLOCK_BITS - 1)
+    if len(query) < TRIGRAM:
+        return stmt.where(search_rows.c.slot.between(first, last))
+    return stmt.join(search_text, search_text.c.rowid == search_rows.c.slot).where(
+        search_text.c.expense_search_text.match(trigram_query(query)),
+        search_text.c.rowid.between(first, last),
+    )
+
+
+def trigram_query(query: str) -> str:
+    """An FTS5 query for rows holding 3-character pieces that together cover `query`.
+
+    Pieces side by side (`coffee`: `cof`, `fee`) rather than all of them: each
+    one more to intersect costs more than the few more rows LIKE then rejects.
+    Each piece is a quoted string (quotes doubled), so FTS5 syntax in the
+    search text means nothing. The index keeps no positions (detail=none): the
+    pieces need not be adjacent in the row, and LIKE checks afterwards.
+    """
+    starts = [*range(0, len(query) - TRIGRAM, TRIGRAM), len(query) - TRIGRAM]
+    pieces = dict.fromkeys(query[start : start + TRIGRAM] for start in starts)
+    return " AND ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
+
+
+def _escape_like(text_: str) -> str:
+    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
