@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from wtforms import Field
+from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from .models import MAX_AMOUNT
@@ -104,3 +105,14 @@ class AmountField(Field):
         except AmountError as exc:
             self.data = None
             raise ValueError(str(exc)) from None
+
+
+def amount_required(form: Any, field: AmountField) -> None:
+    """The validator every required AmountField uses.
+
+    AmountField leaves `data` None for blank input (spaces too) without an
+    error of its own, which InputRequired lets through; a parse error already
+    explains itself and is not replaced.
+    """
+    if field.data is None and not field.errors:
+        raise StopValidation("Enter an amount.")

@@ -61,6 +61,9 @@ def test_create_overall_budget_with_end_date(app, client, logged_in):
         ("amount", "12.345", "two decimal places"),
         ("amount", "NaN", "Enter a number"),
         ("amount", "", "Enter an amount"),
+        # Found by the form fuzzer: blank but not empty passed InputRequired (500).
+        ("amount", " ", "Enter an amount"),
+        ("amount", "\t", "Enter an amount"),
         ("period", "daily", "Not a valid choice"),
         ("start_date", "2026-02-30", "Not a valid date"),
         ("start_date", "", "Enter a start date"),

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
 from ..models import PERIODS, Category
-from ..money import AmountField
+from ..money import AmountField, amount_required
 from ..scoping import owned
 from .periods import PERIOD_NAMES
 from .services import BudgetValues
@@ -30,7 +30,7 @@ class BudgetForm(AppForm):
         coerce=as_uuid,
         description="Leave on “All spending” for an overall budget.",
     )
-    amount = AmountField("Amount", validators=[InputRequired("Enter an amount.")])
+    amount = AmountField("Amount", validators=[amount_required])
     period = SelectField(
         "Period",
         choices=[SelectChoice(name, PERIOD_NAMES[name]) for name in PERIODS],

@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -21,7 +20,6 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
-    StopValidation,
     ValidationError,
 )
 
@@ -29,7 +27,7 @@ from ..categories.services import category_choices
 from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
 from ..models import Expense, Receipt
-from ..money import AmountField
+from ..money import AmountField, amount_required
 from .receipts import ReceiptRejected, ReceiptUpload, read_upload
 from .services import TAG_MAX_LENGTH, TAGS_PER_EXPENSE, ExpenseValues, split_tags
 
@@ -47,13 +45,6 @@ NOTES_MAX_LENGTH = 5000
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-def amount_required(form: FlaskForm, field: AmountField) -> None:
-    # AmountField leaves `data` None for blank input without an error of its own;
-    # a parse error already explains itself and must not be replaced.
-    if field.data is None and not field.errors:
-        raise StopValidation("Enter an amount.")
 
 
 class ExpenseForm(AppForm):
