@@ -398,12 +398,8 @@ def test_sqlite_search_rows_are_numbered_by_block_and_day(app, logged_in):
         slots = db.session.scalars(select(search_rows.c.slot).order_by(search_rows.c.date))
         numbered = [(s >> BLOCK_SHIFT, s >> DAY_SHIFT & 0xFFFF, s & 0xFFFFF) for s in slots]
     days_from_2000 = (dt.date(2026, 5, 4) - dt.date(2000, 1, 1)).days
-    assert numbered == [
-        (block, 0, 1),
-        (block, 1, 1),
-        (block, days_from_2000, 1),
-        (block, 0xFFFF, 1),
-    ]
+    days = [0xFFFF, 0xFFFF - 1, 0xFFFF - days_from_2000, 0]  # newest first, the ends shared
+    assert numbered == [(block, day, 1) for day in days]
 
 
 def test_a_deleted_users_rows_leave_the_sqlite_search_index(app, logged_in):
@@ -477,8 +473,8 @@ def test_migrations_0003_and_0006_go_down_and_up_with_data(tmp_path):
                 " AND r.user_id = 'u1' AND r.deleted_at IS NULL ORDER BY r.slot"
             )
         ).all()
-        # The later entry took the slot after the others of its owner's block.
-        assert matches == ["Existing bagel", "Bagel again"]
+        # Copies are numbered newest day first within their owner's block.
+        assert matches == ["Bagel again", "Existing bagel"]
         db.session.commit()
 
         downgrade(revision="0004")

@@ -202,11 +202,12 @@ def _page_days(
 ) -> SlotRange | None:
     """While searching on SQLite in date order: only the days the page's rows can be from.
 
-    The search index numbers each user's copies by day (migration 0006), so
-    reading the matches in slot order meets them day by day. The `stop`-th
-    match met that way is from some day; the first `stop` rows in date order
-    are all from that day or nearer the page's end of the list, so the page
-    reads those days only: a few dozen matches instead of all of them.
+    The search index numbers each user's copies by day, newest first
+    (migration 0006), so reading the matches in slot order meets them day by
+    day. The `stop`-th match met that way is from some day; the first `stop`
+    rows in date order are all from that day or nearer the start of the
+    walk, so the page reads those days only: a few dozen matches instead of
+    all of them.
     """
     if filters.source is Expense or filters.sort != "date":
         return None
@@ -215,14 +216,14 @@ def _page_days(
     reached = (
         _matching(user_id, filters)
         .with_only_columns(key)
-        .order_by(key.desc() if newest_first else key.asc())
+        .order_by(key.asc() if newest_first else key.desc())
         .limit(1)
         .offset(stop - 1)
         .scalar_subquery()
     )
     if newest_first:
-        return SlotRange(low=first_of_day(reached))
-    return SlotRange(high=last_of_day(reached))
+        return SlotRange(high=last_of_day(reached))
+    return SlotRange(low=first_of_day(reached))
 
 
 def _category_page(

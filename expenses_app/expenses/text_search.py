@@ -63,12 +63,13 @@ def slot_key(query: str) -> ColumnElement[int]:
 
 
 def first_of_day(slot: ColumnElement[int]) -> ColumnElement[int]:
-    """The first slot of `slot`'s day: every copy from that day or later is at or above it."""
+    """The first slot of `slot`'s day: every copy from that day or earlier is at or above it
+    (days are numbered newest first)."""
     return slot.op(">>")(DAY_SHIFT).op("<<")(DAY_SHIFT)
 
 
 def last_of_day(slot: ColumnElement[int]) -> ColumnElement[int]:
-    """The last slot of `slot`'s day: every copy from that day or earlier is at or below it."""
+    """The last slot of `slot`'s day: every copy from that day or later is at or below it."""
     return first_of_day(slot) + (2**DAY_SHIFT - 1)
 
 

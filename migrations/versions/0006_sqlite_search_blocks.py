@@ -6,8 +6,9 @@ user's entries twice per search (count and total, then the page): about
 
 - `expense_search_users` gives each user a block of row numbers;
   `expense_search_rows` copies every expense (its list columns, trashed ones
-  too) into its owner's block, numbered by day within the block (a bucket of
-  2^20 numbers per day); `expense_search_text` is an FTS5 trigram index
+  too) into its owner's block, numbered by day within the block, newest day
+  first (a bucket of 2^20 numbers per day); `expense_search_text` is an FTS5
+  trigram index
   (contentless, detail=none) whose rowid is that row number.
 - A search of 3 or more characters reads the trigram postings inside the
   user's block only (a rowid range, which FTS5 seeks to), then the matching
@@ -44,9 +45,14 @@ LAST_OF_DAY = 2**DAY_BITS - 1
 
 
 def _day(date: str) -> str:
-    """Days from 2000-01-01, kept within 0..65535: earlier and later dates share the ends."""
+    """The day's place in a block, newest first: 65535 minus the days from 2000-01-01,
+    kept within 0..65535 (earlier and later dates share the ends).
+
+    Newest first because the list's default order is: FTS5 reads a rowid
+    range forwards cheaply, backwards only by loading whole doclists.
+    """
     days = f"CAST(julianday({date}) - julianday('2000-01-01') AS INTEGER)"
-    return f"min(max(coalesce({days}, 0), 0), 65535)"
+    return f"(65535 - min(max(coalesce({days}, 0), 0), 65535))"
 
 
 def _first_of_day(date: str) -> str:
