@@ -21,7 +21,7 @@ from ..database import dialect_name
 from ..models import PAYMENT_METHODS, Category, Expense, SearchRow, Tag, expense_tags
 from ..money import AmountError, format_plain, parse_amount
 from .services import TAG_MAX_LENGTH, tag_key
-from .text_search import text_search
+from .text_search import SlotRange, text_search
 
 SORTS = ("date", "amount", "category", "description")
 ORDERS = ("asc", "desc")
@@ -188,8 +188,11 @@ class ExpenseFilters:
         migration 0006), which read as expenses."""
         return SearchRow if self.q and dialect_name() == "sqlite" else Expense
 
-    def apply(self, stmt: Select, user_id: uuid.UUID) -> Select:
-        """`stmt` (a SELECT over the user's live rows of `source`) narrowed by every filter."""
+    def apply(self, stmt: Select, user_id: uuid.UUID, slots: SlotRange | None = None) -> Select:
+        """`stmt` (a SELECT over the user's live rows of `source`) narrowed by every filter.
+
+        `slots`: while searching on SQLite, the part of the search index to read.
+        """
         row = self.source
         conditions: list[ColumnElement[bool]] = []
         if self.category:
@@ -212,7 +215,7 @@ class ExpenseFilters:
         if self.max is not None:
             conditions.append(row.amount <= self.max)
         stmt = stmt.where(*conditions)
-        return text_search(stmt, user_id, self.q) if self.q else stmt
+        return text_search(stmt, user_id, self.q, slots) if self.q else stmt
 
     @property
     def needs_category_join(self) -> bool:

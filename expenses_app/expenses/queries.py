@@ -19,6 +19,7 @@ from ..models import Category, Expense, Receipt, Tag, expense_tags
 from ..scoping import owned
 from ..spending import Span, grouped_totals, span_totals
 from .filters import ExpenseFilters
+from .text_search import SlotRange, first_of_day, last_of_day, slot_key
 
 EXPORT_BATCH = 500
 TRASH_PER_PAGE = 50
@@ -70,8 +71,10 @@ class ExpensePage:
         return max(1, math.ceil(self.count / self.per_page))
 
 
-def _matching(user_id: uuid.UUID, filters: ExpenseFilters) -> Select:
-    """The user's live rows of `filters.source` that the filters match.
+def _matching(
+    user_id: uuid.UUID, filters: ExpenseFilters, slots: SlotRange | None = None
+) -> Select:
+    """The user's live rows of `filters.source` that the filters match (within `slots`).
 
     The scoping conditions of `owned` come last in the WHERE clause: SQLite
     tests the conditions no index answers in their written order, so a scan
@@ -79,7 +82,8 @@ def _matching(user_id: uuid.UUID, filters: ExpenseFilters) -> Select:
     checks for the rows it rejects (a quarter of a 2-letter search's cost).
     """
     row = filters.source
-    return filters.apply(select(row), user_id).where(owned(row, user_id=user_id).whereclause)
+    narrowed = filters.apply(select(row), user_id, slots)
+    return narrowed.where(owned(row, user_id=user_id).whereclause)
 
 
 def _span(filters: ExpenseFilters) -> Span:
@@ -185,12 +189,41 @@ def _page_ids(user_id: uuid.UUID, filters: ExpenseFilters, count: int) -> Select
     if reverse:
         start, stop = count - stop, count - start
     return (
-        _matching(user_id, filters)
+        _matching(user_id, filters, _page_days(user_id, filters, reverse, stop))
         .with_only_columns(filters.source.id)
         .order_by(*filters.ordering(reverse=reverse))
         .limit(stop - start)
         .offset(start)
     )
+
+
+def _page_days(
+    user_id: uuid.UUID, filters: ExpenseFilters, reverse: bool, stop: int
+) -> SlotRange | None:
+    """While searching on SQLite in date order: only the days the page's rows can be from.
+
+    The search index numbers each user's copies by day, newest first
+    (migration 0006), so reading the matches in slot order meets them day by
+    day. The `stop`-th match met that way is from some day; the first `stop`
+    rows in date order are all from that day or nearer the start of the
+    walk, so the page reads those days only: a few dozen matches instead of
+    all of them.
+    """
+    if filters.source is Expense or filters.sort != "date":
+        return None
+    newest_first = (filters.order == "desc") != reverse
+    key = slot_key(filters.q)
+    reached = (
+        _matching(user_id, filters)
+        .with_only_columns(key)
+        .order_by(key.asc() if newest_first else key.desc())
+        .limit(1)
+        .offset(stop - 1)
+        .scalar_subquery()
+    )
+    if newest_first:
+        return SlotRange(high=last_of_day(reached))
+    return SlotRange(low=first_of_day(reached))
 
 
 def _category_page(

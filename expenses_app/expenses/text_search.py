@@ -10,20 +10,29 @@ rows, and LIKE on those copies decides, so results are exactly LIKE's
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from ..database import dialect_name
 from ..models import Expense, SearchRow
-from ..models.expense_search import BLOCK_BITS, search_rows, search_text, search_users
+from ..models.expense_search import (
+    BLOCK_SHIFT,
+    DAY_SHIFT,
+    search_rows,
+    search_text,
+    search_users,
+)
 
 # The trigram tokenizer indexes 3-character sequences: shorter text has none.
 TRIGRAM = 3
 
 
-def text_search(stmt: Select, user_id: uuid.UUID, query: str) -> Select:
+def text_search(
+    stmt: Select, user_id: uuid.UUID, query: str, slots: SlotRange | None = None
+) -> Select:
     """`stmt`, over the user's rows of `ExpenseFilters.source`, narrowed to those containing
-    `query` in description or notes."""
+    `query` in description or notes (on SQLite, and to `slots` when given)."""
     pattern = f"%{_escape_like(query)}%"
     if dialect_name() != "sqlite":
         return stmt.where(
@@ -32,7 +41,7 @@ def text_search(stmt: Select, user_id: uuid.UUID, query: str) -> Select:
                 Expense.notes.ilike(pattern, escape="\\"),
             )
         )
-    return _within_candidates(stmt, user_id, query).where(
+    return _within_candidates(stmt, user_id, query, slots or SlotRange()).where(
         or_(
             SearchRow.description.like(pattern, escape="\\"),
             SearchRow.notes.like(pattern, escape="\\"),
@@ -40,15 +49,45 @@ def text_search(stmt: Select, user_id: uuid.UUID, query: str) -> Select:
     )
 
 
-def _within_candidates(stmt: Select, user_id: uuid.UUID, query: str) -> Select:
-    """Only the copies in the user's block, and for 3+ characters only those holding every trigram.
+@dataclass(frozen=True)
+class SlotRange:
+    """Bounds (SQL expressions; NULL is no bound) on the part of the user's block to read."""
+
+    low: ColumnElement[int] | None = None
+    high: ColumnElement[int] | None = None
+
+
+def slot_key(query: str) -> ColumnElement[int]:
+    """The slot column a search for `query` reads in order (the outer loop's rowid)."""
+    return search_rows.c.slot if len(query) < TRIGRAM else search_text.c.rowid
+
+
+def first_of_day(slot: ColumnElement[int]) -> ColumnElement[int]:
+    """The first slot of `slot`'s day: every copy from that day or earlier is at or above it
+    (days are numbered newest first)."""
+    return slot.op(">>")(DAY_SHIFT).op("<<")(DAY_SHIFT)
+
+
+def last_of_day(slot: ColumnElement[int]) -> ColumnElement[int]:
+    """The last slot of `slot`'s day: every copy from that day or later is at or below it."""
+    return first_of_day(slot) + (2**DAY_SHIFT - 1)
+
+
+def _within_candidates(stmt: Select, user_id: uuid.UUID, query: str, slots: SlotRange) -> Select:
+    """Only the copies in the user's block, and for 3+ characters only those holding the
+    trigrams of `query`.
 
     The trigram index is the outer loop (its rowid range keeps it inside the
     block); each candidate is then one lookup by slot, next to the others.
+    `slots` narrows the range the outer loop reads.
     """
     block = select(search_users.c.block).where(search_users.c.user_id == user_id)
-    first = block.scalar_subquery().op("<<")(BLOCK_BITS)
-    last = first + (2**BLOCK_BITS - 1)
+    first = block.scalar_subquery().op("<<")(BLOCK_SHIFT)
+    last = first + (2**BLOCK_SHIFT - 1)
+    if slots.low is not None:
+        first = func.max(first, func.coalesce(slots.low, first))
+    if slots.high is not None:
+        last = func.min(last, func.coalesce(slots.high, last))
     if len(query) < TRIGRAM:
         return stmt.where(search_rows.c.slot.between(first, last))
     return stmt.join(search_text, search_text.c.rowid == search_rows.c.slot).where(

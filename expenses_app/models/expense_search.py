@@ -3,11 +3,13 @@
 Three tables, all rebuilt from `expenses` and none holding anything else:
 
 - `expense_search_users`: each user who has expenses owns a block of row
-  numbers, `block << 32` up to `(block << 32) + 2**32 - 1`.
+  numbers, `block << 36` up to `((block + 1) << 36) - 1`.
 - `expense_search_rows`: a copy of every expense (trashed ones too) with the
   columns the list filters, sorts and sums, numbered (`slot`) inside its
-  owner's block in the order they were written. A user's copies are
-  therefore contiguous in the table.
+  owner's block by date, newest day first: each day (2000-01-01 to 2179,
+  earlier and later dates sharing the two ends) has 2^20 numbers, handed
+  out in the order written. A user's copies are therefore contiguous in the
+  table, and in date order to the day.
 - `expense_search_text`: an FTS5 trigram index of description and notes,
   whose rowid is the slot. A search reads only the part of each trigram's
   postings inside the user's block, so its cost follows the user's matches,
@@ -26,7 +28,10 @@ from sqlalchemy.orm import aliased
 from .expense import Expense
 
 SEARCH_METADATA = MetaData()
-BLOCK_BITS = 32
+# A slot: block << BLOCK_SHIFT | (65535 - days from 2000-01-01) << DAY_SHIFT | the
+# day's running number.
+BLOCK_SHIFT = 36
+DAY_SHIFT = 20
 # The columns of `expenses` copied into `expense_search_rows`, in table order:
 # description and notes first, so a LIKE over a user's rows decodes less of each record.
 COPIED_COLUMNS = (

@@ -6,13 +6,17 @@ user's entries twice per search (count and total, then the page): about
 
 - `expense_search_users` gives each user a block of row numbers;
   `expense_search_rows` copies every expense (its list columns, trashed ones
-  too) into its owner's block; `expense_search_text` is an FTS5 trigram
-  index (contentless, detail=none) whose rowid is that row number.
+  too) into its owner's block, numbered by day within the block, newest day
+  first (a bucket of 2^20 numbers per day); `expense_search_text` is an FTS5
+  trigram index
+  (contentless, detail=none) whose rowid is that row number.
 - A search of 3 or more characters reads the trigram postings inside the
   user's block only (a rowid range, which FTS5 seeks to), then the matching
   copies, which lie together; LIKE on the copy keeps today's exact meaning
   (ASCII case-insensitive substring, wildcards literal). Shorter searches run
-  LIKE over the user's block. See `models/expense_search.py`.
+  LIKE over the user's block. A page in date order reads the matches in row
+  number order only as far as the page's last day (`expenses/queries.py`).
+  See `models/expense_search.py`.
 - Triggers on `expenses` keep all three in step with every write: services,
   imports, restores, raw SQL alike. A batch migration that recreates
   `expenses` drops them: it must create them again (tests check they exist).
@@ -34,8 +38,26 @@ COPIED = (
     "user_id, description, notes, amount_cents, date, created_at, id, category_id,"
     " payment_method, deleted_at"
 )
-BLOCK = "(u.block << 32)"
-LAST_IN_BLOCK = "(u.block << 32) + 4294967295"
+# A row's number: its owner's block, the day of its date, its place that day.
+BLOCK = "(u.block << 36)"
+DAY_BITS = 20
+LAST_OF_DAY = 2**DAY_BITS - 1
+
+
+def _day(date: str) -> str:
+    """The day's place in a block, newest first: 65535 minus the days from 2000-01-01,
+    kept within 0..65535 (earlier and later dates share the ends).
+
+    Newest first because the list's default order is: FTS5 reads a rowid
+    range forwards cheaply, backwards only by loading whole doclists.
+    """
+    days = f"CAST(julianday({date}) - julianday('2000-01-01') AS INTEGER)"
+    return f"(65535 - min(max(coalesce({days}, 0), 0), 65535))"
+
+
+def _first_of_day(date: str) -> str:
+    return f"({BLOCK} + ({_day(date)} << {DAY_BITS}))"
+
 
 TABLES = [
     "CREATE TABLE expense_search_users ("
@@ -55,8 +77,8 @@ FILL = [
     " SELECT user_id, row_number() OVER (ORDER BY user_id)"
     " FROM (SELECT DISTINCT user_id FROM expenses)",
     f"INSERT INTO expense_search_rows (slot, {COPIED})"
-    f" SELECT {BLOCK} + row_number()"
-    " OVER (PARTITION BY e.user_id ORDER BY e.date, e.created_at, e.id),"
+    f" SELECT {_first_of_day('e.date')} + row_number()"
+    f" OVER (PARTITION BY e.user_id, {_day('e.date')} ORDER BY e.date, e.created_at, e.id),"
     f" {', '.join('e.' + c.strip() for c in COPIED.split(','))}"
     " FROM expenses e JOIN expense_search_users u ON u.user_id = e.user_id ORDER BY 1",
     "INSERT INTO expense_search_text (rowid, description, notes)"
@@ -68,18 +90,23 @@ FILL = [
 def _add(row: str) -> str:
     """Copy expense `row` (NEW) into its owner's block, giving the owner a block if needed.
 
-    Slots are handed out upwards, after the block's last: SQLite then fills
-    the table's pages. (Handing them out downwards, so that the newest come
-    first in a read, left pages half empty: more pages for every search.)
+    The slot follows the day's last one, so SQLite fills the table's pages.
+    A day holds 2^20 - 1 of a user's expenses; one more is refused rather
+    than spilled into the next day's numbers, which would break the order.
     """
     values = ", ".join(f"{row}.{c.strip()}" for c in COPIED.split(","))
+    first = _first_of_day(f"{row}.date")
     return f"""
     INSERT OR IGNORE INTO expense_search_users (user_id, block)
         SELECT {row}.user_id, coalesce(max(block), 0) + 1 FROM expense_search_users;
     INSERT INTO expense_search_rows (slot, {COPIED})
-        SELECT coalesce((SELECT max(slot) FROM expense_search_rows
-                         WHERE slot BETWEEN {BLOCK} AND {LAST_IN_BLOCK}), {BLOCK}) + 1, {values}
-        FROM expense_search_users u WHERE u.user_id = {row}.user_id;
+        SELECT CASE WHEN taken = first + {LAST_OF_DAY}
+                    THEN RAISE(ABORT, 'too many expenses on one day for the search index')
+                    ELSE coalesce(taken, first) + 1 END, {values}
+        FROM (SELECT {first} AS first,
+                     (SELECT max(slot) FROM expense_search_rows
+                      WHERE slot BETWEEN {first} AND {first} + {LAST_OF_DAY}) AS taken
+              FROM expense_search_users u WHERE u.user_id = {row}.user_id);
     INSERT INTO expense_search_text (rowid, description, notes)
         SELECT slot, description, notes FROM expense_search_rows WHERE id = {row}.id;"""
 
@@ -95,13 +122,13 @@ def _remove(row: str) -> str:
 TRIGGERS = {
     "expense_search_insert": f"AFTER INSERT ON expenses BEGIN {_add('new')}\nEND",
     "expense_search_delete": f"AFTER DELETE ON expenses BEGIN {_remove('old')}\nEND",
-    # New text or owner: unindex and index again (in the owner's block).
-    "expense_search_retext": "AFTER UPDATE OF description, notes, user_id, id ON expenses"
+    # New text, owner or day: unindex and index again (in the owner's block, at the day).
+    "expense_search_retext": "AFTER UPDATE OF description, notes, user_id, date, id ON expenses"
     f" BEGIN {_remove('old')}{_add('new')}\nEND",
     # Everything else the copy holds changes in place: no reindexing.
-    "expense_search_update": "AFTER UPDATE OF amount_cents, date, created_at, category_id,"
+    "expense_search_update": "AFTER UPDATE OF amount_cents, created_at, category_id,"
     " payment_method, deleted_at ON expenses BEGIN"
-    " UPDATE expense_search_rows SET amount_cents = new.amount_cents, date = new.date,"
+    " UPDATE expense_search_rows SET amount_cents = new.amount_cents,"
     " created_at = new.created_at, category_id = new.category_id,"
     " payment_method = new.payment_method, deleted_at = new.deleted_at WHERE id = new.id;\nEND",
 }
@@ -117,6 +144,11 @@ SEARCH_INDEX = (
 def upgrade():
     if op.get_bind().dialect.name != "sqlite":
         return
+    busiest = op.get_bind().exec_driver_sql(
+        f"SELECT max(n) FROM (SELECT count(*) AS n FROM expenses GROUP BY user_id, {_day('date')})"
+    ).scalar()
+    if (busiest or 0) > LAST_OF_DAY:
+        raise RuntimeError(f"a user has {busiest} expenses on one day: at most {LAST_OF_DAY}")
     for statement in TABLES + FILL:
         op.execute(statement)
     for name, body in TRIGGERS.items():
