@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, select
 
-from ..budgets.periods import calendar_period
 from ..budgets.progress import BudgetProgress
 from ..budgets.services import budgets_progress
 from ..charts import Chart, ChartItem, bar_chart, column_chart
@@ -18,7 +17,7 @@ from ..extensions import db
 from ..models import Category, Expense
 from ..reports.queries import GroupTotal, group_totals
 from ..scoping import owned
-from ..spending import Span, grouped_totals
+from ..spending import Span, grouped_totals, last_day
 
 TREND_MONTHS = 12
 RECENT_LIMIT = 8
@@ -88,17 +87,13 @@ def months_back(today: dt.date, count: int) -> list[dt.date]:
     return [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
 
 
-def _last_day(day: dt.date) -> dt.date:
-    return calendar_period("monthly", day).end
-
-
 def monthly_trend(
     user_id: uuid.UUID, today: dt.date, count: int = TREND_MONTHS
 ) -> list[MonthTotal]:
     """Spending per month for the last `count` months, months without spending as zero."""
     months = months_back(today, count)
     # Whole months: read from the monthly totals alone (see `spending.py`).
-    grouped = grouped_totals(user_id, Span(months[0], _last_day(months[-1])), "month")
+    grouped = grouped_totals(user_id, Span(months[0], last_day(months[-1])), "month")
     totals = {
         key: total for key, total in db.session.execute(select(grouped.c.key, grouped.c.total))
     }
@@ -139,7 +134,7 @@ def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:
     return Dashboard(
         today=today,
         trend=monthly_trend(user_id, today),
-        by_category=group_totals(user_id, first, _last_day(first), "category"),
+        by_category=group_totals(user_id, first, last_day(first), "category"),
         budgets=budgets_progress(user_id, today),
         recent=recent_expenses(user_id),
     )
