@@ -119,6 +119,8 @@ class BaseConfig:
     RATELIMIT_LOGIN_PER_ADDRESS = "30 per 15 minutes"
     HSTS = False
     TRASH_RETENTION_DAYS = 30
+    # Rendered pages kept per worker until the user's data changes (page_cache.py); 0 = off.
+    PAGE_CACHE_BYTES = 16 * 1024 * 1024
 
     @classmethod
     def from_environment(cls) -> dict[str, Any]:
@@ -141,6 +143,7 @@ class BaseConfig:
                 h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()
             ]
         values["PROXY_FIX_COUNT"] = _env_int("PROXY_FIX_COUNT", 0)
+        values["PAGE_CACHE_BYTES"] = _env_int("PAGE_CACHE_BYTES", cls.PAGE_CACHE_BYTES)
         return values
 
 

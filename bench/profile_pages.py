@@ -76,13 +76,15 @@ class Figure:
     profile: str = ""
 
 
-def build_database(path: Path, expenses: int) -> tuple[Flask, dict[str, str]]:
+def build_database(path: Path, expenses: int, cache: bool) -> tuple[Flask, dict[str, str]]:
     """A migrated SQLite file with the bench user's data; the app and the pages to load."""
     app = create_app(
         {
             "APP_ENV": "development",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SECRET_KEY": SECRET_KEY,
+            # Off by default: this measures what rendering a page costs.
+            "PAGE_CACHE_BYTES": 16 * 1024 * 1024 if cache else 0,
         }
     )
     today = dt.date.today()
@@ -233,6 +235,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profiled", type=int, default=10, help="GETs under cProfile")
     parser.add_argument("--top", type=int, default=0, help="cProfile entries shown per page")
     parser.add_argument("--pages", nargs="*", help="only pages whose name starts with these")
+    parser.add_argument(
+        "--cache", action="store_true", help="page cache on: measure repeated views instead"
+    )
     return parser.parse_args(argv)
 
 
@@ -240,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     with tempfile.TemporaryDirectory(prefix="profile-pages-") as tmp:
         database = Path(tmp) / "pages.sqlite"
-        app, pages = build_database(database, args.expenses)
+        app, pages = build_database(database, args.expenses, args.cache)
         if args.pages:
             pages = {n: p for n, p in pages.items() if n.startswith(tuple(args.pages))}
         client = logged_in_client(app)
@@ -256,7 +261,8 @@ def main(argv: list[str] | None = None) -> None:
         with app.app_context():
             db.engine.dispose()
     print(
-        f"{args.expenses} expenses; CPU: best of {args.rounds} rounds of {args.requests} GETs "
+        f"{args.expenses} expenses, page cache {'on' if args.cache else 'off'}; "
+        f"CPU: best of {args.rounds} rounds of {args.requests} GETs "
         f"per page, pages interleaved; calls: Python function calls per GET (cProfile)"
     )
     print(report(figures))

@@ -20,6 +20,11 @@ from .server import Server
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 
 
+# The app as served, whose page cache answers repeated views of unchanged data,
+# and the same app with the cache off, so that every request renders its page.
+CACHE_OFF = {"PAGE_CACHE_BYTES": "0"}
+
+
 @dataclass
 class Page:
     name: str
@@ -34,6 +39,7 @@ class DatabaseRun:
     data: Dataset
     baseline: list[load.Load] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
+    rendered: list[Page] = field(default_factory=list)
     export: probes.Probe | None = None
     imported: probes.Probe | None = None
     small_list: load.Load | None = None
@@ -44,7 +50,7 @@ def measure_baseline(data: Dataset) -> load.Load:
         return load.run(server.base + "/", SECONDS)
 
 
-def sql_counts(data: Dataset, paths: list[str]) -> dict[str, int]:
+def sql_counts(data: Dataset, paths: list[str]) -> dict[str, dict[str, int]]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.sqlcount", USER, PASSWORD, *paths],
         cwd=ROOT, env=dataset.app_env(data.url), capture_output=True, text=True, check=True,
@@ -52,24 +58,36 @@ def sql_counts(data: Dataset, paths: list[str]) -> dict[str, int]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def load_pages(server: Server, pages: dict[str, str], label: str) -> list[Page]:
+    cookie = server.login(USER, PASSWORD)
+    measured = []
+    for name, path in pages.items():
+        figures = load.run(server.base + path, SECONDS, cookie)
+        measured.append(Page(name, path, figures, max(server.worker_status("VmRSS"))))
+        print(f"  {label} {name:<18} {figures.requests_per_s:8.1f} req/s", flush=True)
+    return measured
+
+
 def measure_app(run: DatabaseRun) -> None:
     with Server("wsgi:app", run.data.url) as server:
-        cookie = server.login(USER, PASSWORD)
+        server.login(USER, PASSWORD)
         pages = probes.prepare(server, run.data.url)
-        for name, path in pages.items():
-            figures = load.run(server.base + path, SECONDS, cookie)
-            run.pages.append(Page(name, path, figures, max(server.worker_status("VmRSS"))))
-            print(f"  {name:<18} {figures.requests_per_s:8.1f} req/s", flush=True)
+        run.pages = load_pages(server, pages, "cached  ")
         run.export = probes.export(server)
         run.imported = probes.import_csv(server, run.data.url)
-    counts = sql_counts(run.data, [page.path for page in run.pages])
+    with Server("wsgi:app", run.data.url, CACHE_OFF) as server:
+        run.rendered = load_pages(server, pages, "rendered")
+    counts = sql_counts(run.data, list(pages.values()))
     for page in run.pages:
-        page.sql = counts[page.path]
+        page.sql = counts["repeat"][page.path]
+    for page in run.rendered:
+        page.sql = counts["rendered"][page.path]
 
 
 def measure_small_list() -> load.Load:
+    """The list with 1,000 expenses, every view rendered (the cache would hide the growth)."""
     small = dataset.sqlite_dataset(small=True)
-    with Server("wsgi:app", small.url) as server:
+    with Server("wsgi:app", small.url, CACHE_OFF) as server:
         cookie = server.login(USER, PASSWORD)
         return load.run(server.base + "/expenses/", SECONDS, cookie)
 

@@ -2,15 +2,19 @@
 
 Runs in its own process (`python -m bench.sqlcount USER PASSWORD PATH...`, the
 database from DATABASE_URL) so the served app carries no instrumentation.
-Prints one JSON object: path -> number of statements (BEGIN/COMMIT excluded).
+Prints one JSON object: {"rendered": {path: n}, "repeat": {path: n}}, the
+statements (BEGIN/COMMIT excluded) of a view that renders the page (the page
+cache off) and of a repeated view of unchanged data (the cache on).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 
+from flask import Flask
 from sqlalchemy import event
 
 from expenses_app import create_app
@@ -20,8 +24,14 @@ SKIP = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA", "SET ")
 CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def main(login: str, password: str, paths: list[str]) -> dict[str, int]:
-    app = create_app()
+def main(login: str, password: str, paths: list[str]) -> dict[str, dict[str, int]]:
+    os.environ["PAGE_CACHE_BYTES"] = "0"
+    rendered = count(create_app(), login, password, paths)
+    del os.environ["PAGE_CACHE_BYTES"]
+    return {"rendered": rendered, "repeat": count(create_app(), login, password, paths)}
+
+
+def count(app: Flask, login: str, password: str, paths: list[str]) -> dict[str, int]:
     client = app.test_client()
     token = CSRF.search(client.get("/auth/login").data).group(1).decode()
     client.post("/auth/login", data={"login": login, "password": password, "csrf_token": token})
@@ -42,6 +52,7 @@ def main(login: str, password: str, paths: list[str]) -> dict[str, int]:
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
         counts[path] = len(current)
+    event.remove(engine, "before_cursor_execute", record)
     return counts
 
 

@@ -10,6 +10,7 @@ from .auth import limiter_storage  # noqa: F401  (registers the app-database:// 
 from .auth.sessions import configure_login
 from .database import configure_engines
 from .extensions import csrf, db, limiter, migrate
+from .page_cache import init_page_cache
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -21,6 +22,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     configure_login(app)
     configure_limiter(app)
+    init_page_cache(app)
 
 
 def configure_limiter(app: Flask) -> None:

@@ -19,7 +19,14 @@ from sqlalchemy import func, insert, select
 
 from expenses_app.backup import dump
 from expenses_app.extensions import db
-from expenses_app.models import Expense, RateLimitCounter, Receipt, User, stored_tables
+from expenses_app.models import (
+    Expense,
+    RateLimitCounter,
+    Receipt,
+    User,
+    stored_columns,
+    stored_tables,
+)
 from expenses_app.models.expense_search import SQLITE_SEARCH_TABLES, search_rows, search_text
 from expenses_app.schema_version import latest_revision
 
@@ -70,7 +77,8 @@ def fingerprints(app: Flask) -> dict[str, tuple[int, str]]:
     result = {}
     with app.app_context(), db.engine.connect() as connection:
         for table in stored_tables(db.metadata):
-            rows = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
+            stored = select(*stored_columns(table))
+            rows = sorted(repr(tuple(row)) for row in connection.execute(stored))
             digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
             result[table.name] = (len(rows), digest)
     return result

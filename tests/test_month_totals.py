@@ -6,15 +6,17 @@ import datetime as dt
 import io
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from flask_migrate import upgrade
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 
+from expenses_app.categories.services import ensure_default_categories
 from expenses_app.extensions import db
-from expenses_app.models import Expense, ExpenseMonthTotal
+from expenses_app.models import Expense, ExpenseMonthTotal, User
 from expenses_app.spending import Span, span_totals, split_span
 
 from .conftest import count_queries, login, month_totals_drift, post_form
@@ -133,12 +135,29 @@ def test_the_triggers_exist_at_the_newest_revision(app):
     )
 
 
+def old_schema_user() -> SimpleNamespace:
+    """A user with the default categories, written with only the columns users had at 0004."""
+    user_id = uuid.uuid4()
+    db.session.execute(
+        insert(User.__table__).values(
+            id=user_id,
+            email="old@example.com",
+            username="old",
+            username_key="old",
+            password_hash="unused",
+        )
+    )
+    ensure_default_categories(user_id)
+    db.session.commit()
+    return SimpleNamespace(id=user_id)
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_the_migration_fills_the_totals_from_existing_expenses(scratch_app, kind):
     app = scratch_app(kind, migrate=False)
     with app.app_context():
         upgrade(revision="0004")
-    user = make_user(app)
+        user = old_schema_user()
     make_expense(app, user.id, amount="3.00", date=D(2024, 2, 29))
     make_expense(app, user.id, amount="4.00", date=D(2024, 2, 1), payment_method="other")
     make_expense(app, user.id, amount="5.00", date=D(2024, 2, 1), category="Health")

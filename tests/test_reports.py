@@ -5,7 +5,6 @@ import random
 import re
 from collections import defaultdict
 from decimal import Decimal
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -155,10 +154,7 @@ def test_the_form_shows_the_default_range_of_the_day_asked(client, logged_in, mo
     # The page keeps the form's HTML per query string and day: a new year shows new dates.
     for year in (2031, 2032):
         day = dt.date(year, 6, 1)
-        monkeypatch.setattr(
-            "expenses_app.reports.routes.dt",
-            SimpleNamespace(date=SimpleNamespace(today=lambda day=day: day)),
-        )
+        monkeypatch.setattr("expenses_app.clock.today", lambda day=day: day)
         html = client.get("/reports").get_data(as_text=True)
         assert f'name="start" placeholder="YYYY-MM-DD" type="date" value="{year}-01-01"' in html
         assert f'name="end" placeholder="YYYY-MM-DD" type="date" value="{year}-12-31"' in html

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..database import READ_SNAPSHOT
 from ..extensions import db
-from ..models import stored_tables, utcnow
+from ..models import stored_columns, stored_tables, utcnow
 from ..schema_version import database_revision, latest_revision
 from .archive import ArchiveWriter, BackupError, Manifest, TableEntry, atomic_output
 from .codec import encode_row, selectable_column
@@ -51,7 +51,8 @@ def _ordered_select(table: Table, dialect: str) -> Any:
         column.collate("C") if bytewise and isinstance(column.type, String) else column
         for column in table.primary_key.columns
     ]
-    return select(*(selectable_column(column) for column in table.columns)).order_by(*order)
+    columns = stored_columns(table)
+    return select(*(selectable_column(column) for column in columns)).order_by(*order)
 
 
 def _check_schema(connection: Connection) -> str:
@@ -68,7 +69,7 @@ def _check_schema(connection: Connection) -> str:
 
 
 def _write_table(connection: Connection, writer: ArchiveWriter, table: Table) -> TableEntry:
-    entry = TableEntry(table.name, [column.name for column in table.columns])
+    entry = TableEntry(table.name, [column.name for column in stored_columns(table)])
     has_files = any(isinstance(column.type, LargeBinary) for column in table.columns)
     rows = connection.execution_options(
         yield_per=FETCH_FILE_ROWS if has_files else FETCH_ROWS

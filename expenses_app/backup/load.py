@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 
-from sqlalchemy import Table, exists, select, text
+from sqlalchemy import Table, exists, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..extensions import db
-from ..models import stored_tables
+from ..models import User, stored_columns, stored_tables
 from ..schema_version import database_revision, is_known_revision, latest_revision
 from .archive import ArchiveReader, BackupError, Manifest, TableEntry
 from .codec import row_decoder
@@ -33,7 +34,7 @@ def _match_tables(manifest: Manifest) -> list[tuple[Table, TableEntry]]:
     pairs = []
     for table in tables:
         entry = entries[table.name]
-        if set(entry.columns) != {column.name for column in table.columns}:
+        if set(entry.columns) != {column.name for column in stored_columns(table)}:
             raise BackupError(f"the backup's columns for table {table.name!r} do not match")
         pairs.append((table, entry))
     return pairs
@@ -120,6 +121,12 @@ def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
                 _empty_tables(connection)
             for table, entry in pairs:
                 _load_table(connection, table, entry, archive)
+            # The backup's values were current when it was taken; pages the workers
+            # cached for them since may show other data (page_cache.py).
+            # (updated_at named so that its onupdate default keeps the backup's value.)
+            connection.execute(
+                update(User).values(data_version=secrets.randbits(62), updated_at=User.updated_at)
+            )
         log.info(
             "restore: loaded %s (%s rows, revision %s, replaced existing data: %s)",
             path.name,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..extensions import db
 from ..models import Budget
+from ..page_cache import cached_page
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .forms import BudgetForm
@@ -34,16 +35,18 @@ CONFLICT_MESSAGE = (
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
-    progress = budgets_progress(current_user.id, dt.date.today())
+    progress = budgets_progress(current_user.id, clock.today())
     return render_template("budgets/index.html", budgets=progress)
 
 
 @bp.get("/<uuid:budget_id>")
 @login_required
+@cached_page
 def detail(budget_id: uuid.UUID):
     budget = get_owned_or_404(Budget, budget_id, *DETAIL_OPTIONS)
-    history = budget_history(budget, dt.date.today())
+    history = budget_history(budget, clock.today())
     return render_template(
         "budgets/detail.html",
         budget=budget,

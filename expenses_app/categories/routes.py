@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Category
+from ..page_cache import cached_page
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .forms import CategoryForm, DeleteCategoryForm, EditCategoryForm
@@ -35,6 +36,7 @@ CONFLICT = (
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     return _render_index()
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from .. import clock
+from ..page_cache import cached_page
 from .queries import build_dashboard
 
 bp = Blueprint("dashboard", __name__)
@@ -14,6 +14,7 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
-    dashboard = build_dashboard(current_user.id, dt.date.today())
+    dashboard = build_dashboard(current_user.id, clock.today())
     return render_template("dashboard/index.html", dashboard=dashboard)

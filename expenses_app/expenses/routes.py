@@ -23,6 +23,7 @@ from ..budgets.alerts import budget_alerts
 from ..categories.services import category_choices
 from ..extensions import db
 from ..models import Expense, utcnow
+from ..page_cache import cached_page
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
@@ -63,6 +64,7 @@ def _saved(expense: Expense):
 
 @bp.get("/")
 @login_required
+@cached_page
 def index():
     filters = ExpenseFilters.from_args(request.args)
     result = expense_page(current_user.id, filters)
@@ -133,6 +135,7 @@ def _conflict(expense_id: uuid.UUID, form: EditExpenseForm):
 
 @bp.get("/<uuid:expense_id>")
 @login_required
+@cached_page
 def detail(expense_id: uuid.UUID):
     expense = get_owned_or_404(Expense, expense_id, *DETAIL_OPTIONS)
     return render_template("expenses/detail.html", expense=expense)
@@ -150,6 +153,7 @@ def delete(expense_id: uuid.UUID):
 
 @bp.get("/trash")
 @login_required
+@cached_page
 def trash():
     page = parse_page(request.args)
     expenses, count = trash_page(current_user.id, page)

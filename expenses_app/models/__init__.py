@@ -1,11 +1,20 @@
 """All models, imported here so metadata (and Alembic) sees every table."""
 
-from .base import Base, OwnedByUser, SoftDeletable, Timestamps, UUIDPk, Versioned
+from .base import (
+    Base,
+    OwnedByUser,
+    SoftDeletable,
+    Timestamps,
+    UUIDPk,
+    Versioned,
+    stored_columns,
+    stored_tables,
+)
 from .budget import PERIODS, Budget
 from .category import Category
 from .expense import MAX_AMOUNT, PAYMENT_METHODS, Expense, Receipt, Tag, expense_tags
 from .expense_search import SearchRow
-from .month_total import ExpenseMonthTotal, stored_tables
+from .month_total import ExpenseMonthTotal
 from .rate_limit import RateLimitCounter
 from .types import Money, UTCDateTime, utcnow
 from .user import User, UserSession
@@ -33,6 +42,7 @@ __all__ = [
     "User",
     "UserSession",
     "expense_tags",
+    "stored_columns",
     "stored_tables",
     "utcnow",
 ]

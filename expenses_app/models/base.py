@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, MetaData, Uuid
+from sqlalchemy import Column, ForeignKey, MetaData, Table, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
 from .types import Money, UTCDateTime, utcnow
@@ -18,6 +18,21 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Tables and columns marked so are computed from others by triggers: backups
+# leave them out and a restore rebuilds them as the backup's rows go in.
+DERIVED = {"derived": True}
+
+
+def stored_tables(metadata: MetaData) -> list[Table]:
+    """The tables holding data of their own, parents first (what a backup writes)."""
+    return [table for table in metadata.sorted_tables if not table.info.get("derived")]
+
+
+def stored_columns(table: Table) -> list[Column]:
+    """The columns of `table` that a backup writes: all but those triggers derive."""
+    return [column for column in table.columns if not column.info.get("derived")]
 
 
 class Base(DeclarativeBase):

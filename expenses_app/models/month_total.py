@@ -6,19 +6,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, MetaData, String, Table
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
-
-# Tables marked so are computed from others: backups leave them out and a
-# restore rebuilds them (the triggers fill this one as expenses are loaded).
-DERIVED = {"derived": True}
-
-
-def stored_tables(metadata: MetaData) -> list[Table]:
-    """The tables holding data of their own, parents first (what a backup writes)."""
-    return [table for table in metadata.sorted_tables if not table.info.get("derived")]
+from .base import DERIVED, Base
 
 
 class ExpenseMonthTotal(Base):

@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Timestamps, UUIDPk
+from .base import DERIVED, Base, Timestamps, UUIDPk
 from .types import utcnow
 
 
@@ -26,6 +26,10 @@ class User(UUIDPk, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     is_verified: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[dt.datetime | None]
+    # Set to a new random value by triggers (migration 0007) whenever anything the
+    # user's pages show changes: the page cache's key. Never written by the app
+    # (a new user starts at 0 and registration's categories already change it).
+    data_version: Mapped[int] = mapped_column(BigInteger, server_default="0", info=DERIVED)
 
     # The token of the login session this object was loaded for (not a column).
     # Flask-Login stores `get_id()` in the session and remember cookies, so the

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
+from .. import clock
+from ..page_cache import cached_page
 from .forms import ReportForm, report_form_html, resolved_report_form_html
 from .services import CHART_LIMIT, build_report, csv_filename, report_chart, report_csv
 
@@ -15,6 +15,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 @bp.get("")
 @login_required
+@cached_page
 def index():
     form = ReportForm(formdata=request.args)
     if not form.validate():
@@ -22,7 +23,7 @@ def index():
         return render_template(
             "reports/index.html", form_html=report_form_html(form), report=None
         ), 400
-    today = dt.date.today()
+    today = clock.today()
     report = build_report(current_user.id, form.resolve(today))
     return render_template(
         "reports/index.html",
@@ -39,7 +40,7 @@ def export_csv():
     form = ReportForm(formdata=request.args)
     if not form.validate():
         abort(400, description=form.error_text())
-    report = build_report(current_user.id, form.resolve(dt.date.today()))
+    report = build_report(current_user.id, form.resolve(clock.today()))
     return Response(
         report_csv(report),
         mimetype="text/csv",

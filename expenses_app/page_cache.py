@@ -1,0 +1,134 @@
+"""Rendered pages kept in each worker's memory, for as long as the user's data is unchanged.
+
+A page is stored under the user's id and `users.data_version`, which triggers
+(migration 0007) set to a new random value in the same transaction as any
+write to what the pages show, whichever process or code path makes it. The
+login query reads that value on every request anyway, so a repeated view of
+an unchanged page costs the login check and a dictionary lookup instead of
+its queries and template. The key also holds the path with its query string
+and today's date (pages count "this month", "days left", the current year).
+
+What never comes from here: a page that shows flashed messages (they must show
+once), any response that is not a plain 200 page, anything not a GET, and the
+CSRF token, which belongs to the browser's session: it is cut out when a page
+is stored and the current session's token is put back on every hit.
+
+The version is read before the page's own queries, so a stored page is never
+older than its key says (it may be newer: a write committed in between, and
+the next request, seeing the new version, renders afresh). Bounded by
+`PAGE_CACHE_BYTES` per worker (least recently used pages go first); 0 turns
+it off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask.globals import request_ctx
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from . import clock
+
+# Cannot occur in a page: templates escape "<" in everything they print.
+CSRF_SLOT = "<csrf-token>"
+MAX_KEY_LENGTH = 2048
+EXTENSION = "page_cache"
+
+PageKey = tuple[Any, ...]
+
+
+class PageCache:
+    """A least-recently-used map of keys to pages, bounded by the pages' total length."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[PageKey, str] = OrderedDict()
+        self._size = 0
+        # The development server runs requests in threads; gunicorn's sync workers do not.
+        self._lock = threading.Lock()
+
+    def get(self, key: PageKey) -> str | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: PageKey, page: str) -> None:
+        # One page may take an eighth of the space, so a few huge pages cannot
+        # push out everything else.
+        if len(page) > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            self._size += len(page) - (len(old) if old is not None else 0)
+            self._pages[key] = page
+            while self._size > self.max_bytes:
+                _, evicted = self._pages.popitem(last=False)
+                self._size -= len(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def init_page_cache(app: Flask) -> None:
+    max_bytes = int(app.config["PAGE_CACHE_BYTES"])
+    app.extensions[EXTENSION] = PageCache(max_bytes) if max_bytes > 0 else None
+
+
+def _key() -> PageKey | None:
+    if request.method not in ("GET", "HEAD") or session.get("_flashes"):
+        return None
+    path = request.full_path
+    if len(path) > MAX_KEY_LENGTH:
+        return None
+    return (
+        current_user.id,
+        current_user.data_version,
+        clock.today(),
+        request.script_root,
+        path,
+    )
+
+
+def _plain_page(response: Any) -> str | None:
+    """The HTML of a view's answer when it is a plain 200 page (no status, headers, stream)."""
+    if isinstance(response, tuple) and len(response) == 2 and response[1] == 200:
+        response = response[0]
+    return response if isinstance(response, str) else None
+
+
+def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Serve `view`'s page from the cache while the user's data is unchanged.
+
+    Goes under `login_required`. The view must depend only on the current
+    user's data, the request's path and query string, and today's date.
+    """
+
+    @wraps(view)
+    def serve(*args: Any, **kwargs: Any) -> Any:
+        cache: PageCache | None = current_app.extensions.get(EXTENSION)
+        key = _key() if cache is not None else None
+        if key is None:
+            return view(*args, **kwargs)
+        page = cache.get(key)
+        if page is not None:
+            return page.replace(CSRF_SLOT, generate_csrf())
+        response = view(*args, **kwargs)
+        page = _plain_page(response)
+        if page is not None and not request_ctx.flashes:
+            cache.put(key, page.replace(generate_csrf(), CSRF_SLOT))
+        return response
+
+    return serve
