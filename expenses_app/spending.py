@@ -13,12 +13,25 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, Subquery, cast, func, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    Result,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -118,75 +131,135 @@ def _keys(group: str | None) -> tuple[list[Any], list[Any]]:
     raise ValueError(f"unknown spending grouping {group!r}")
 
 
-def _parts(user_id: uuid.UUID, index: int, span: Span, group: str | None) -> Iterator[Select]:
-    months, days = split_span(span.start, span.end)
+# Which bounds a range has (lower, upper): part of a statement's shape, never a value.
+Bounds = tuple[bool, bool]
+
+
+@dataclass(frozen=True)
+class SpanShape:
+    """How a span reads as SQL: its whole months, its leftover days, which filters apply."""
+
+    months: Bounds | None
+    days: tuple[Bounds, ...]
+    category: bool
+    payment_method: bool
+
+
+Shape = tuple[SpanShape, ...]
+
+
+def _bounds(params: dict[str, Any], name: str, low: dt.date | None, high: dt.date | None) -> Bounds:
+    if low is not None:
+        params[f"{name}_low"] = low
+    if high is not None:
+        params[f"{name}_high"] = high
+    return low is not None, high is not None
+
+
+def shape_of(user_id: uuid.UUID, spans: Sequence[Span]) -> tuple[Shape, dict[str, Any]]:
+    """The spans' statement shape and the values of its bind parameters."""
+    params: dict[str, Any] = {"user_id": user_id}
+    shape = []
+    for index, span in enumerate(spans):
+        months, days = split_span(span.start, span.end)
+        if span.category_id is not None:
+            params[f"s{index}_category"] = span.category_id
+        if span.payment_method is not None:
+            params[f"s{index}_payment"] = span.payment_method
+        shape.append(
+            SpanShape(
+                months=None if months is None else _bounds(params, f"s{index}_m", *months),
+                days=tuple(
+                    _bounds(params, f"s{index}_d{part}", first, last)
+                    for part, (first, last) in enumerate(days)
+                ),
+                category=span.category_id is not None,
+                payment_method=span.payment_method is not None,
+            )
+        )
+    return tuple(shape), params
+
+
+def _where(stmt: Select, name: str, bounds: Bounds, day: Any) -> Select:
+    if bounds[0]:
+        stmt = stmt.where(day >= bindparam(f"{name}_low"))
+    if bounds[1]:
+        stmt = stmt.where(day <= bindparam(f"{name}_high"))
+    return stmt
+
+
+def _filters(stmt: Select, index: int, span: SpanShape, category: Any, payment: Any) -> Select:
+    if span.category:
+        stmt = stmt.where(category == bindparam(f"s{index}_category"))
+    if span.payment_method:
+        stmt = stmt.where(payment == bindparam(f"s{index}_payment"))
+    return stmt
+
+
+def _parts(index: int, span: SpanShape, group: str | None) -> Iterator[Select]:
     month_keys, day_keys = _keys(group)
     tag = literal(index, Integer).label("span")
-    if months is not None:
+    if span.months is not None:
         totals = ExpenseMonthTotal
         stmt = select(
             tag,
             *(key.label("key") for key in month_keys),
             func.sum(totals.expense_count).label("count"),
             func.sum(totals.amount).label("total"),
-        ).where(totals.user_id == user_id)
-        if months[0] is not None:
-            stmt = stmt.where(totals.month >= months[0])
-        if months[1] is not None:
-            stmt = stmt.where(totals.month <= months[1])
-        if span.category_id is not None:
-            stmt = stmt.where(totals.category_id == span.category_id)
-        if span.payment_method is not None:
-            stmt = stmt.where(totals.payment_method == span.payment_method)
+        ).where(totals.user_id == bindparam("user_id"))
+        stmt = _where(stmt, f"s{index}_m", span.months, totals.month)
+        stmt = _filters(stmt, index, span, totals.category_id, totals.payment_method)
         yield stmt.group_by(*month_keys)
-    for first, last in days:
-        stmt = owned(Expense, user_id=user_id).with_only_columns(
+    for part, bounds in enumerate(span.days):
+        stmt = owned(Expense, user_id=bindparam("user_id")).with_only_columns(
             tag,
             *(key.label("key") for key in day_keys),
             func.count(Expense.id).label("count"),
             func.sum(Expense.amount).label("total"),
         )
-        if first is not None:
-            stmt = stmt.where(Expense.date >= first)
-        if last is not None:
-            stmt = stmt.where(Expense.date <= last)
-        if span.category_id is not None:
-            stmt = stmt.where(Expense.category_id == span.category_id)
-        if span.payment_method is not None:
-            stmt = stmt.where(Expense.payment_method == span.payment_method)
+        stmt = _where(stmt, f"s{index}_d{part}", bounds, Expense.date)
+        stmt = _filters(stmt, index, span, Expense.category_id, Expense.payment_method)
         yield stmt.group_by(*day_keys)
 
 
-def spending_parts(user_id: uuid.UUID, spans: Sequence[Span], group: str | None = None) -> Subquery:
-    """Columns `span` (index into `spans`), `key` (with a `group`), `count`, `total`.
+# Statements are built once per shape, with bind parameters for the values:
+# building one and its cache key on every call cost about as much as running
+# it. A user's budgets keep their shape from day to day, so few are in use.
+SHAPES_KEPT = 256
+
+
+@lru_cache(maxsize=SHAPES_KEPT)
+def _union(shape: Shape, group: str | None) -> Subquery:
+    """Columns `span` (index into the spans), `key` (with a `group`), `count`, `total`.
 
     Several rows may share a span and key: callers sum them (see below).
     """
-    parts = [
-        part for index, span in enumerate(spans) for part in _parts(user_id, index, span, group)
-    ]
+    parts = [part for index, span in enumerate(shape) for part in _parts(index, span, group)]
     combined = union_all(*parts) if len(parts) > 1 else parts[0]
     return combined.subquery("spending")
+
+
+@lru_cache(maxsize=SHAPES_KEPT)
+def _span_totals(shape: Shape) -> Select:
+    parts = _union(shape, None)
+    return select(
+        parts.c.span, cast(func.sum(parts.c.count), Integer), func.sum(parts.c.total)
+    ).group_by(parts.c.span)
 
 
 def span_totals(user_id: uuid.UUID, spans: Sequence[Span]) -> list[tuple[int, Decimal]]:
     """(count, total) of the user's live expenses in each span, in order: one SELECT."""
     if not spans:
         return []
-    parts = spending_parts(user_id, spans)
-    stmt = select(
-        parts.c.span, cast(func.sum(parts.c.count), Integer), func.sum(parts.c.total)
-    ).group_by(parts.c.span)
-    found = {span: (count or 0, total or ZERO) for span, count, total in db.session.execute(stmt)}
+    shape, params = shape_of(user_id, spans)
+    rows = db.session.execute(_span_totals(shape), params)
+    found = {span: (count or 0, total or ZERO) for span, count, total in rows}
     return [found.get(index, (0, ZERO)) for index in range(len(spans))]
 
 
-def grouped_totals(user_id: uuid.UUID, span: Span, group: str) -> Subquery:
-    """Per `key` of `group` in `span`: `count` and `total`, groups with no expense left out.
-
-    A subquery, so a caller can join names (categories) and order in the same SELECT.
-    """
-    parts = spending_parts(user_id, [span], group)
+@lru_cache(maxsize=SHAPES_KEPT)
+def _grouped(shape: Shape, group: str) -> Subquery:
+    parts = _union(shape, group)
     count = cast(func.sum(parts.c.count), Integer)
     return (
         select(parts.c.key, count.label("count"), func.sum(parts.c.total).label("total"))
@@ -194,3 +267,22 @@ def grouped_totals(user_id: uuid.UUID, span: Span, group: str) -> Subquery:
         .having(func.sum(parts.c.count) > 0)
         .subquery("grouped")
     )
+
+
+@lru_cache(maxsize=SHAPES_KEPT)
+def _around(outer: Callable[[Subquery], Select], shape: Shape, group: str) -> Select:
+    return outer(_grouped(shape, group))
+
+
+def grouped_totals(
+    user_id: uuid.UUID, span: Span, group: str, outer: Callable[[Subquery], Select]
+) -> Result[Any]:
+    """Run `outer` around the spending per `key` of `group` in `span`: one SELECT.
+
+    The subquery `outer` gets has columns `key`, `count` and `total`, groups
+    with no expense left out, so a caller can join names (categories) and
+    order in the same SELECT. `outer` must be a module-level function: the
+    statement it makes is kept per function and shape.
+    """
+    shape, params = shape_of(user_id, [span])
+    return db.session.execute(_around(outer, shape, group), params)

@@ -1,4 +1,4 @@
-"""Template filters and globals: the only way pages format money and dates."""
+"""Template filters and globals: the only way pages format money and dates, and draw charts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
+from .charts import chart_svg
 from .money import format_money, format_plain
 
 
@@ -29,5 +30,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["plain_money"] = format_plain
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals["chart_svg"] = chart_svg
     app.jinja_env.autoescape = True
     app.jinja_env.add_extension("jinja2.ext.do")

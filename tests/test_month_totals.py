@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, text, update
 
+from expenses_app import spending
 from expenses_app.categories.services import ensure_default_categories
 from expenses_app.extensions import db
 from expenses_app.models import Expense, ExpenseMonthTotal, User
-from expenses_app.spending import Span, span_totals, split_span
+from expenses_app.spending import ZERO, Span, span_totals, split_span
 
 from .conftest import count_queries, login, month_totals_drift, post_form
 from .factories import category_id, make_category, make_expense, make_user
@@ -210,6 +211,32 @@ def test_whole_months_read_only_the_totals_and_partial_ones_the_expenses(app, us
     assert "FROM expenses" not in statements[0]
     assert "FROM expense_month_totals" in statements[0]
     assert "FROM expenses" in statements[1]
+
+
+def test_spans_of_one_shape_share_a_statement_and_keep_their_own_values(app, user):
+    other = make_user(app)
+    make_expense(app, user.id, amount="1.00", date=D(2026, 1, 15))
+    make_expense(app, user.id, amount="2.00", date=D(2026, 2, 15), category="Health")
+    make_expense(app, other.id, amount="40.00", date=D(2026, 1, 20))
+    food, health = category_id(app, user.id, "Food"), category_id(app, user.id, "Health")
+    # One shape: two spans, each a whole month and some days, one category each.
+    spans = [
+        Span(D(2025, 12, 20), D(2026, 1, 31), food),
+        Span(D(2026, 1, 2), D(2026, 2, 28), health),
+    ]
+    swapped = [
+        Span(D(2025, 12, 20), D(2026, 1, 31), health),
+        Span(D(2026, 1, 2), D(2026, 2, 28), food),
+    ]
+    assert spending.shape_of(user.id, spans)[0] == spending.shape_of(other.id, swapped)[0]
+    with app.app_context():
+        found = span_totals(user.id, spans), span_totals(user.id, swapped)
+        theirs = span_totals(other.id, [Span(D(2025, 12, 20), D(2026, 1, 31)), *spans[1:]])
+    assert found == (
+        [(1, Decimal("1.00")), (1, Decimal("2.00"))],
+        [(0, ZERO), (1, Decimal("1.00"))],
+    )
+    assert theirs == [(1, Decimal("40.00")), (0, ZERO)]
 
 
 DAYS = [

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from .periods import budget_period
-from .queries import budgets_covering
+from .queries import BudgetLine, budgets_covering
 from .services import progress_for
 
 
@@ -21,7 +21,7 @@ def budget_alerts(user_id: uuid.UUID, date: dt.date, category_id: uuid.UUID) -> 
     """
     budgets = budgets_covering(user_id, date, category_id)
     pairs = [
-        (budget, period)
+        (BudgetLine.of(budget), period)
         for budget in budgets
         if (period := budget_period(budget.period, date, budget.start_date, budget.end_date))
     ]

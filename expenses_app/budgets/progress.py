@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import cached_property
 
 from ..charts import STATUS_COLORS, Chart, ChartItem, bar_chart
 from ..money import format_money
@@ -55,7 +56,11 @@ def budget_label(category_name: str | None, period_kind: str) -> str:
 
 @dataclass(frozen=True)
 class BudgetProgress:
-    """A budget's standing in one period, ready to show."""
+    """A budget's standing in one period, ready to show.
+
+    The figures a page shows several times (status, percent, ...) are worked
+    out once: a budget card reads each two or three times.
+    """
 
     budget_id: uuid.UUID
     category_name: str | None
@@ -66,7 +71,7 @@ class BudgetProgress:
     spent: Decimal
     today: dt.date
 
-    @property
+    @cached_property
     def label(self) -> str:
         return budget_label(self.category_name, self.period_kind)
 
@@ -83,11 +88,11 @@ class BudgetProgress:
     def over_by(self) -> Decimal:
         return max(Decimal("0.00"), self.spent - self.amount)
 
-    @property
+    @cached_property
     def status(self) -> str:
         return budget_status(self.spent, self.amount)
 
-    @property
+    @cached_property
     def percent(self) -> int:
         return percent_used(self.spent, self.amount)
 
@@ -96,7 +101,7 @@ class BudgetProgress:
         """The `<progress>` value: capped at the maximum, which the element requires."""
         return min(self.spent, self.amount)
 
-    @property
+    @cached_property
     def state(self) -> str:
         """`upcoming`, `current` or `ended`, relative to today."""
         if self.today < self.period.start:
@@ -109,7 +114,7 @@ class BudgetProgress:
     def days_left(self) -> int:
         return self.period.days_left(self.today)
 
-    @property
+    @cached_property
     def projected(self) -> Decimal | None:
         """The pace projection, only while the period runs (an ended period is final)."""
         if self.state != "current":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, or_
@@ -30,11 +31,53 @@ def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Span]) -> list[Dec
 # A budget shown on its page, with its category.
 DETAIL_OPTIONS = (joinedload(Budget.category),)
 
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    """What a budget's progress needs: read as a plain row, no ORM object to build."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    category_id: uuid.UUID | None
+    period: str
+    amount: Decimal
+    start_date: dt.date
+    end_date: dt.date | None
+    category_name: str | None
+    category_color: str | None
+
+    @classmethod
+    def of(cls, budget: Budget) -> BudgetLine:
+        """The line of a loaded budget (its `category` loaded too)."""
+        category = budget.category
+        return cls(
+            budget.id,
+            budget.user_id,
+            budget.category_id,
+            budget.period,
+            budget.amount,
+            budget.start_date,
+            budget.end_date,
+            None if category is None else category.name,
+            None if category is None else category.color,
+        )
+
+
 # Built once: the dashboard and the budgets page run it on every request.
 _USER_BUDGETS = (
     owned(Budget, user_id=bindparam("user_id"))
-    .outerjoin(Budget.category)
-    .options(contains_eager(Budget.category))
+    .with_only_columns(
+        Budget.id,
+        Budget.user_id,
+        Budget.category_id,
+        Budget.period,
+        Budget.amount,
+        Budget.start_date,
+        Budget.end_date,
+        Category.name,
+        Category.color,
+    )
+    .outerjoin_from(Budget, Category, Category.id == Budget.category_id)
     .order_by(
         Budget.category_id.is_not(None),
         Category.name_key,
@@ -45,9 +88,9 @@ _USER_BUDGETS = (
 )
 
 
-def user_budgets(user_id: uuid.UUID) -> list[Budget]:
+def user_budgets(user_id: uuid.UUID) -> list[BudgetLine]:
     """The user's budgets with their categories: overall ones first, then by category name."""
-    return list(db.session.scalars(_USER_BUDGETS, {"user_id": user_id}))
+    return [BudgetLine(*row) for row in db.session.execute(_USER_BUDGETS, {"user_id": user_id})]
 
 
 def budgets_covering(user_id: uuid.UUID, day: dt.date, category_id: uuid.UUID) -> list[Budget]:

@@ -17,7 +17,7 @@ from ..spending import Span
 from ..versioning import check_version, flush_edit
 from .periods import Period, past_periods, shown_period
 from .progress import BudgetProgress
-from .queries import spending_in_windows, user_budgets
+from .queries import BudgetLine, spending_in_windows, user_budgets
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _assign(budget: Budget, values: BudgetValues) -> None:
 
 
 def progress_for(
-    budgets: Sequence[Budget], periods: Sequence[Period], today: dt.date
+    budgets: Sequence[BudgetLine], periods: Sequence[Period], today: dt.date
 ) -> list[BudgetProgress]:
     """BudgetProgress for each (budget, period) pair, with one spending query for all."""
     if not budgets:
@@ -80,8 +80,8 @@ def progress_for(
     return [
         BudgetProgress(
             budget_id=budget.id,
-            category_name=budget.category.name if budget.category else None,
-            category_color=budget.category.color if budget.category else None,
+            category_name=budget.category_name,
+            category_color=budget.category_color,
             period_kind=budget.period,
             amount=budget.amount,
             period=period,
@@ -105,4 +105,4 @@ def budget_history(budget: Budget, today: dt.date) -> list[BudgetProgress]:
     `budget.category` must be loaded.
     """
     periods = past_periods(budget.period, today, budget.start_date, budget.end_date)
-    return progress_for([budget] * len(periods), periods, today)
+    return progress_for([BudgetLine.of(budget)] * len(periods), periods, today)

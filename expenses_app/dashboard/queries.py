@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, Subquery, bindparam, select
 
 from ..budgets.progress import BudgetProgress
 from ..budgets.services import budgets_progress
@@ -93,11 +93,13 @@ def monthly_trend(
     """Spending per month for the last `count` months, months without spending as zero."""
     months = months_back(today, count)
     # Whole months: read from the monthly totals alone (see `spending.py`).
-    grouped = grouped_totals(user_id, Span(months[0], last_day(months[-1])), "month")
-    totals = {
-        key: total for key, total in db.session.execute(select(grouped.c.key, grouped.c.total))
-    }
+    span = Span(months[0], last_day(months[-1]))
+    totals = {key: total for key, total in grouped_totals(user_id, span, "month", _totals)}
     return [MonthTotal(m, totals.get(f"{m:%Y-%m}", ZERO)) for m in months]
+
+
+def _totals(grouped: Subquery) -> Select:
+    return select(grouped.c.key, grouped.c.total)
 
 
 # Built once, as it is the same on every request but for the user.

@@ -11,7 +11,7 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import Row, Select, func, select, union_all
+from sqlalchemy import Row, Select, Subquery, func, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -239,26 +239,20 @@ def _category_page(
     """
     matching = _matching(user_id, filters)
     source = filters.source
+    by_name = _by_name_desc if filters.order == "desc" else _by_name_asc
     if filters.by_month_totals:
-        groups = grouped_totals(user_id, _span(filters), "category")
-        key = groups.c.key
+        rows = grouped_totals(user_id, _span(filters), "category", by_name).all()
     else:
         groups = (
             matching.with_only_columns(
-                source.category_id,
+                source.category_id.label("key"),
                 func.count(source.id).label("count"),
                 func.sum(source.amount).label("total"),
             )
             .group_by(source.category_id)
             .subquery()
         )
-        key = groups.c.category_id
-    name = Category.name_key.desc() if filters.order == "desc" else Category.name_key.asc()
-    rows = db.session.execute(
-        select(key.label("category_id"), groups.c.count, groups.c.total)
-        .join(Category, Category.id == key)
-        .order_by(name)
-    ).all()
+        rows = db.session.execute(by_name(groups)).all()
     count = sum(row.count for row in rows)
     total = sum((row.total for row in rows), Decimal("0.00"))
     members = [
@@ -274,6 +268,23 @@ def _category_page(
         )
     ]
     return count, total, (union_all(*members) if members else None)
+
+
+def _by_name_asc(groups: Subquery) -> Select:
+    """Category groups (`key`, `count`, `total`) in category name order."""
+    return (
+        select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
+        .join(Category, Category.id == groups.c.key)
+        .order_by(Category.name_key.asc())
+    )
+
+
+def _by_name_desc(groups: Subquery) -> Select:
+    return (
+        select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
+        .join(Category, Category.id == groups.c.key)
+        .order_by(Category.name_key.desc())
+    )
 
 
 def _slices(groups: Sequence[Row], start: int, size: int) -> Iterator[tuple[uuid.UUID, int, int]]:

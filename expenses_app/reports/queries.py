@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select
 
 from ..extensions import db
 from ..models import Category, Expense, Tag, expense_tags
@@ -73,20 +73,27 @@ def group_totals(user_id: uuid.UUID, start: dt.date, end: dt.date, group: str) -
             .order_by(total.desc(), Tag.name_key)
         )
         return [GroupTotal(*row) for row in db.session.execute(stmt)]
-    groups = grouped_totals(user_id, Span(start, end), group)
-    if group == "category":
-        stmt = (
-            select(Category.name, groups.c.total, groups.c.count, Category.color)
-            .join(groups, groups.c.key == Category.id)
-            .order_by(groups.c.total.desc(), Category.name_key)
-        )
-    elif group == "month":
-        stmt = select(groups.c.key, groups.c.total, groups.c.count).order_by(groups.c.key)
-    else:
-        stmt = select(groups.c.key, groups.c.total, groups.c.count).order_by(
-            groups.c.total.desc(), groups.c.key
-        )
-    return [GroupTotal(*row) for row in db.session.execute(stmt)]
+    outer = {"category": _categories, "month": _months}.get(group, _largest)
+    return [GroupTotal(*row) for row in grouped_totals(user_id, Span(start, end), group, outer)]
+
+
+def _categories(groups: Subquery) -> Select:
+    """Category groups with the categories' names and colours, largest first."""
+    return (
+        select(Category.name, groups.c.total, groups.c.count, Category.color)
+        .join(groups, groups.c.key == Category.id)
+        .order_by(groups.c.total.desc(), Category.name_key)
+    )
+
+
+def _months(groups: Subquery) -> Select:
+    return select(groups.c.key, groups.c.total, groups.c.count).order_by(groups.c.key)
+
+
+def _largest(groups: Subquery) -> Select:
+    return select(groups.c.key, groups.c.total, groups.c.count).order_by(
+        groups.c.total.desc(), groups.c.key
+    )
 
 
 def untagged_total(user_id: uuid.UUID, start: dt.date, end: dt.date) -> tuple[Decimal, int]:
