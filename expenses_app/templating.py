@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote_plus
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 from .money import format_money, format_plain
 
@@ -16,6 +18,8 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 # Stands in for the varying value; quoting leaves both unchanged.
 _SENTINEL_UUID = uuid.UUID("0badc0de-0000-4000-8000-00000000beef")
 _SENTINEL_TEXT = "urlpatternsentinel"
+# Distinct links kept by the templates' url_for (a list page's sort links vary with its filters).
+TEMPLATE_URLS_KEPT = 1024
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
@@ -67,7 +71,48 @@ def _quote_query_value(value: Any) -> str:
     return quote_plus(str(value), safe=_QUERY_SAFE)
 
 
+class TemplateUrlFor:
+    """The templates' `url_for`: each link built once per script root, then looked up.
+
+    The layout alone has a dozen links on every page, the same on every
+    request, and `url_for` walks the URL map for each. In a request, for an
+    endpoint with a single rule and with no URL defaults, host or subdomain
+    matching or SERVER_NAME (the app has none of these), a link depends only
+    on the script root, the endpoint and the values. Anything else (relative
+    endpoints, `_anchor` and friends, values that are not strings) goes to
+    `url_for` every time.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._built = lru_cache(maxsize=TEMPLATE_URLS_KEPT)(self._build)
+
+    def __call__(self, endpoint: str, /, **values: Any) -> str:
+        if (
+            endpoint not in self._one_rule
+            or self._app.url_default_functions
+            or self._app.config["SERVER_NAME"]
+            or not has_request_context()
+            or not all(type(value) is str and name[:1] != "_" for name, value in values.items())
+        ):
+            return self._app.url_for(endpoint, **values)
+        return self._built(request.root_path, endpoint, tuple(values.items()))
+
+    @cached_property
+    def _one_rule(self) -> frozenset[str]:
+        """The endpoints whose links can be kept (read at the first link, when routes are set)."""
+        url_map = self._app.url_map
+        if url_map.host_matching or self._app.subdomain_matching:
+            return frozenset()
+        rules = Counter(rule.endpoint for rule in url_map.iter_rules())
+        return frozenset(endpoint for endpoint, count in rules.items() if count == 1)
+
+    def _build(self, _root_path: str, endpoint: str, values: tuple[tuple[str, str], ...]) -> str:
+        return self._app.url_for(endpoint, **dict(values))
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = TemplateUrlFor(app)
     app.jinja_env.globals["url_pattern"] = UrlPattern
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["plain_money"] = format_plain

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from flask import url_for
+from markupsafe import escape
 
 from expenses_app.templating import UrlPattern
 
@@ -51,3 +52,38 @@ def test_patterns_follow_the_script_root(app):
 def test_a_path_part_without_the_uuid_converter_has_no_pattern(app):
     with app.test_request_context("/"), pytest.raises(ValueError):
         UrlPattern("static", "filename")
+
+
+def _template_link(app, source: str, **context) -> str:
+    return app.jinja_env.from_string(source).render(**context)
+
+
+@pytest.mark.parametrize("root", ["", "/one", "/two/levels"])
+def test_template_url_for_keeps_links_per_script_root(app, root):
+    for _ in range(2):
+        with app.test_request_context("/", base_url=f"http://localhost{root}"):
+            assert _template_link(app, "{{ url_for('dashboard.index') }}") == f"{root}/"
+            static = "{{ url_for('static', filename='css/app.css') }}"
+            assert _template_link(app, static) == url_for("static", filename="css/app.css")
+
+
+def test_template_url_for_matches_url_for_with_any_values(app):
+    expense_id = uuid.uuid4()
+    with app.test_request_context("/expenses/"):
+        cases = [
+            ("{{ url_for('expenses.index', sort='amount', q='a b&c') }}", {}),
+            ("{{ url_for('expenses.detail', expense_id=x) }}", {"x": expense_id}),
+            ("{{ url_for('expenses.index', page=2) }}", {}),
+            ("{{ url_for('.trash') }}", {}),
+            ("{{ url_for('expenses.index', _anchor='top') }}", {}),
+        ]
+        expected = [
+            url_for("expenses.index", sort="amount", q="a b&c"),
+            url_for("expenses.detail", expense_id=expense_id),
+            url_for("expenses.index", page=2),
+            url_for("expenses.trash"),
+            url_for("expenses.index", _anchor="top"),
+        ]
+        for _ in range(2):
+            links = [_template_link(app, source, **context) for source, context in cases]
+            assert links == [str(escape(url)) for url in expected]
