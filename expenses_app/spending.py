@@ -13,12 +13,24 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, Subquery, cast, func, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -118,10 +130,53 @@ def _keys(group: str | None) -> tuple[list[Any], list[Any]]:
     raise ValueError(f"unknown spending grouping {group!r}")
 
 
-def _parts(user_id: uuid.UUID, index: int, span: Span, group: str | None) -> Iterator[Select]:
-    months, days = split_span(span.start, span.end)
+# The names of one span's bind parameters (None: no such bound): whole months
+# (low, high) or None, leftover day ranges, category, payment method. Which
+# names there are fixes the statement's shape; their values vary.
+PartNames = tuple[
+    tuple[str | None, str | None] | None,
+    tuple[tuple[str | None, str | None], ...],
+    str | None,
+    str | None,
+]
+
+
+def _named_spans(spans: Sequence[Span]) -> tuple[tuple[PartNames, ...], dict[str, Any]]:
+    """Each span's parameter names, and the values of all of them."""
+    names: list[PartNames] = []
+    values: dict[str, Any] = {}
+
+    def name(key: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        values[key] = value
+        return key
+
+    for i, span in enumerate(spans):
+        months, days = split_span(span.start, span.end)
+        names.append(
+            (
+                None
+                if months is None
+                else (name(f"s{i}m0", months[0]), name(f"s{i}m1", months[1])),
+                tuple(
+                    (name(f"s{i}d{j}a", first), name(f"s{i}d{j}b", last))
+                    for j, (first, last) in enumerate(days)
+                ),
+                name(f"s{i}c", span.category_id),
+                name(f"s{i}p", span.payment_method),
+            )
+        )
+    return tuple(names), values
+
+
+def _parts(
+    index: int, names: PartNames, group: str | None, bind: Callable[[str], Any]
+) -> Iterator[Select]:
+    months, days, category_id, payment_method = names
     month_keys, day_keys = _keys(group)
     tag = literal(index, Integer).label("span")
+    user_id = bind("user_id")
     if months is not None:
         totals = ExpenseMonthTotal
         stmt = select(
@@ -131,13 +186,13 @@ def _parts(user_id: uuid.UUID, index: int, span: Span, group: str | None) -> Ite
             func.sum(totals.amount).label("total"),
         ).where(totals.user_id == user_id)
         if months[0] is not None:
-            stmt = stmt.where(totals.month >= months[0])
+            stmt = stmt.where(totals.month >= bind(months[0]))
         if months[1] is not None:
-            stmt = stmt.where(totals.month <= months[1])
-        if span.category_id is not None:
-            stmt = stmt.where(totals.category_id == span.category_id)
-        if span.payment_method is not None:
-            stmt = stmt.where(totals.payment_method == span.payment_method)
+            stmt = stmt.where(totals.month <= bind(months[1]))
+        if category_id is not None:
+            stmt = stmt.where(totals.category_id == bind(category_id))
+        if payment_method is not None:
+            stmt = stmt.where(totals.payment_method == bind(payment_method))
         yield stmt.group_by(*month_keys)
     for first, last in days:
         stmt = owned(Expense, user_id=user_id).with_only_columns(
@@ -147,14 +202,22 @@ def _parts(user_id: uuid.UUID, index: int, span: Span, group: str | None) -> Ite
             func.sum(Expense.amount).label("total"),
         )
         if first is not None:
-            stmt = stmt.where(Expense.date >= first)
+            stmt = stmt.where(Expense.date >= bind(first))
         if last is not None:
-            stmt = stmt.where(Expense.date <= last)
-        if span.category_id is not None:
-            stmt = stmt.where(Expense.category_id == span.category_id)
-        if span.payment_method is not None:
-            stmt = stmt.where(Expense.payment_method == span.payment_method)
+            stmt = stmt.where(Expense.date <= bind(last))
+        if category_id is not None:
+            stmt = stmt.where(Expense.category_id == bind(category_id))
+        if payment_method is not None:
+            stmt = stmt.where(Expense.payment_method == bind(payment_method))
         yield stmt.group_by(*day_keys)
+
+
+def _combined(
+    names: tuple[PartNames, ...], group: str | None, bind: Callable[[str], Any]
+) -> Subquery:
+    parts = [part for index, span in enumerate(names) for part in _parts(index, span, group, bind)]
+    combined = union_all(*parts) if len(parts) > 1 else parts[0]
+    return combined.subquery("spending")
 
 
 def spending_parts(user_id: uuid.UUID, spans: Sequence[Span], group: str | None = None) -> Subquery:
@@ -162,23 +225,32 @@ def spending_parts(user_id: uuid.UUID, spans: Sequence[Span], group: str | None 
 
     Several rows may share a span and key: callers sum them (see below).
     """
-    parts = [
-        part for index, span in enumerate(spans) for part in _parts(user_id, index, span, group)
-    ]
-    combined = union_all(*parts) if len(parts) > 1 else parts[0]
-    return combined.subquery("spending")
+    names, values = _named_spans(spans)
+    values["user_id"] = user_id
+    return _combined(names, group, values.__getitem__)
 
 
 def span_totals(user_id: uuid.UUID, spans: Sequence[Span]) -> list[tuple[int, Decimal]]:
     """(count, total) of the user's live expenses in each span, in order: one SELECT."""
     if not spans:
         return []
-    parts = spending_parts(user_id, spans)
-    stmt = select(
+    names, values = _named_spans(spans)
+    values["user_id"] = user_id
+    found = {
+        span: (count or 0, total or ZERO)
+        for span, count, total in db.session.execute(_span_totals_statement(names), values)
+    }
+    return [found.get(index, (0, ZERO)) for index in range(len(spans))]
+
+
+@lru_cache(maxsize=256)
+def _span_totals_statement(names: tuple[PartNames, ...]) -> Select:
+    # Built once per shape: building the UNION and its cache key on every
+    # request cost more than running it (list, budgets, reports).
+    parts = _combined(names, None, bindparam)
+    return select(
         parts.c.span, cast(func.sum(parts.c.count), Integer), func.sum(parts.c.total)
     ).group_by(parts.c.span)
-    found = {span: (count or 0, total or ZERO) for span, count, total in db.session.execute(stmt)}
-    return [found.get(index, (0, ZERO)) for index in range(len(spans))]
 
 
 def grouped_totals(user_id: uuid.UUID, span: Span, group: str) -> Subquery:
