@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -87,7 +87,7 @@ class ExpenseFilters:
 
         Empty values count as absent, because a GET form submits every field.
         """
-        raw = {name: (args.get(name) or "").strip() for name in cls.field_names()}
+        raw = {name: (args.get(name) or "").strip() for name in _FIELD_NAMES}
         values: dict[str, Any] = {}
         if raw["q"]:
             if len(raw["q"]) > QUERY_MAX_LENGTH or "\x00" in raw["q"]:
@@ -160,12 +160,18 @@ class ExpenseFilters:
         Links for paging, sorting and export are built from this, so the
         filters survive every click.
         """
-        current = replace(self, **changes)
-        if current.order is None:
-            current = replace(current, order=DEFAULT_ORDER[current.sort])
+        # A dict rather than dataclasses.replace: a list page builds half a
+        # dozen of these, and replace() re-runs the frozen __init__ each time.
+        current = {name: getattr(self, name) for name in _FIELD_NAMES}
+        unknown = changes.keys() - current.keys()
+        if unknown:
+            raise TypeError(f"unknown filter {sorted(unknown)[0]!r}")
+        current.update(changes)
+        sort = current["sort"]
+        if current["order"] is None:
+            current["order"] = DEFAULT_ORDER[sort]
         args: dict[str, str] = {}
-        for name in self.field_names():
-            value = getattr(current, name)
+        for name, value in current.items():
             if value is None:
                 continue
             if name in ("min", "max"):
@@ -175,9 +181,9 @@ class ExpenseFilters:
             else:
                 args[name] = str(value)
         for name, default in (("sort", "date"), ("page", 1), ("per_page", DEFAULT_PER_PAGE)):
-            if getattr(current, name) == default:
+            if current[name] == default:
                 args.pop(name)
-        if current.order == DEFAULT_ORDER[current.sort]:
+        if current["order"] == DEFAULT_ORDER[sort]:
             args.pop("order")
         return args
 
@@ -251,3 +257,6 @@ class ExpenseFilters:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+
+_FIELD_NAMES = ExpenseFilters.field_names()

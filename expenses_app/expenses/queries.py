@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
+from typing import NamedTuple
 
 from sqlalchemy import Row, Select, Subquery, func, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,25 +26,23 @@ EXPORT_BATCH = 500
 TRASH_PER_PAGE = 50
 
 
-@dataclass(frozen=True, slots=True)
-class ListedCategory:
+class ListedCategory(NamedTuple):
     name: str
     color: str
     icon: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ListedTag:
+class ListedTag(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class ListedExpense:
+class ListedExpense(NamedTuple):
     """What a row of the list shows: read as plain rows, not as ORM objects.
 
     Twenty expenses with their category, tags and receipt as mapped objects
     (identity map, relationship loaders) cost more CPU than the rest of the
-    query; the list only displays them.
+    query; the list only displays them. Named tuples, as they are built in
+    one call, where a frozen dataclass sets each field through a call of its own.
     """
 
     id: uuid.UUID
@@ -129,47 +128,44 @@ def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
     return ExpensePage(_listed(ids, filters), count, total, filters.page, filters.per_page)
 
 
+# The list's columns and joins: the same on every request, so built once.
+_LISTED = (
+    select(
+        Expense.id,
+        Expense.date,
+        Expense.description,
+        Expense.payment_method,
+        Expense.amount,
+        Category.name,
+        Category.color,
+        Category.icon,
+        Receipt.id.is_not(None),
+        Tag.name,
+    )
+    .join(Category, Category.id == Expense.category_id)
+    .outerjoin(Receipt, Receipt.expense_id == Expense.id)
+    .outerjoin(expense_tags, expense_tags.c.expense_id == Expense.id)
+    .outerjoin(Tag, Tag.id == expense_tags.c.tag_id)
+)
+
+
 def _listed(ids: Select, filters: ExpenseFilters) -> list[ListedExpense]:
     """The rows of the expenses `ids` selects, in list order: one SELECT, a row per tag."""
-    stmt = (
-        select(
-            Expense.id,
-            Expense.date,
-            Expense.description,
-            Expense.payment_method,
-            Expense.amount,
-            Category.name,
-            Category.color,
-            Category.icon,
-            Receipt.id,
-            Tag.name,
-        )
-        # IN, not a join: SQLite materialises a joined subquery without the
-        # bounded sort of ORDER BY ... LIMIT that a search's page ids need
-        # (a quarter of the page statement of a 1-letter search).
-        .where(Expense.id.in_(ids))
-        .join(Category, Category.id == Expense.category_id)
-        .outerjoin(Receipt, Receipt.expense_id == Expense.id)
-        .outerjoin(expense_tags, expense_tags.c.expense_id == Expense.id)
-        .outerjoin(Tag, Tag.id == expense_tags.c.tag_id)
-        .order_by(*filters.ordering(Expense), Tag.name_key)
-    )
+    # IN, not a join: SQLite materialises a joined subquery without the
+    # bounded sort of ORDER BY ... LIMIT that a search's page ids need
+    # (a quarter of the page statement of a 1-letter search).
+    stmt = _LISTED.where(Expense.id.in_(ids)).order_by(*filters.ordering(Expense), Tag.name_key)
     listed = []
+    categories: dict[tuple[str, str, str | None], ListedCategory] = {}
     # The order ends with the expense id, so each expense's rows (one per tag) are adjacent.
     for _, group in groupby(db.session.execute(stmt), key=itemgetter(0)):
         rows = list(group)
-        expense_id, day, description, method, amount, name, color, icon, receipt, _ = rows[0]
+        expense_id, day, description, method, amount, name, color, icon, receipt, tag = rows[0]
+        key = (name, color, icon)
+        category = categories.get(key) or categories.setdefault(key, ListedCategory(*key))
+        tags = () if tag is None else tuple(ListedTag(row[-1]) for row in rows)
         listed.append(
-            ListedExpense(
-                id=expense_id,
-                date=day,
-                description=description,
-                payment_method=method,
-                amount=amount,
-                category=ListedCategory(name, color, icon),
-                tags=tuple(ListedTag(row[-1]) for row in rows if row[-1] is not None),
-                has_receipt=receipt is not None,
-            )
+            ListedExpense(expense_id, day, description, method, amount, category, tags, receipt)
         )
     return listed
 
