@@ -11,8 +11,8 @@ key. Reading a session never writes, so GET requests stay read-only.
 
 Every request reads the user with its session check, as a `SessionUser`: the
 few columns the pages use, from one Core statement. Loading an ORM `User`
-instead cost about a sixth of a page served from the page cache (ORM
-compilation, identity map, instance state); the routes that change the
+instead cost about an eighth of the CPU of a page served from the page cache
+(ORM compilation, identity map, instance state); the routes that change the
 account load one with `account_user()`.
 """
 
