@@ -4,6 +4,7 @@ from email.utils import parsedate_to_datetime
 
 from sqlalchemy import func, select
 
+from expenses_app.auth.sessions import SessionUser, load_user
 from expenses_app.extensions import db
 from expenses_app.models import User, UserSession
 
@@ -158,6 +159,18 @@ def test_a_forged_or_old_style_user_id_in_the_session_is_refused(app, client, us
             session["_user_id"] = forged
             session["_fresh"] = True
         assert not is_logged_in(client)
+
+
+def test_the_login_check_reads_a_plain_session_user_not_an_orm_object(app, client, user):
+    log_in(client, user)
+    with client.session_transaction() as session:
+        session_id = session["_user_id"]
+    with app.app_context():
+        loaded = load_user(session_id)
+        assert isinstance(loaded, SessionUser)
+        assert (loaded.id, loaded.username) == (user.id, user.username)
+        assert loaded.get_id() == session_id
+        assert len(db.session.identity_map) == 0
 
 
 def test_logged_in_get_requests_write_nothing(app, client, logged_in):

@@ -10,8 +10,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from flask_limiter.util import get_qualified_name
 from sqlalchemy import select
 
+from expenses_app.auth import throttling
 from expenses_app.auth.limiter_storage import DatabaseStorage
 from expenses_app.extensions import db, limiter
 from expenses_app.models import RateLimitCounter
@@ -113,6 +115,13 @@ def test_failures_are_counted_in_the_shared_database(app, client, throttled):
 def test_get_of_the_login_page_is_never_throttled(app, client, throttled):
     for _ in range(12):
         assert client.get("/auth/login").status_code == 200
+
+
+def test_the_login_view_is_the_only_one_with_limits(app):
+    # Every other request skips the limiter (throttling._not_throttled): a limit
+    # put on another view would never be checked.
+    assert throttling._throttled_views == {app.view_functions["auth.login"]}
+    assert limiter._marked_for_limiting == {get_qualified_name(app.view_functions["auth.login"])}
 
 
 def test_storage_counts_windows_and_expires_them(app, throttled):

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
 
 from expenses_app.extensions import db
-from expenses_app.models import Expense, Tag
+from expenses_app.models import Expense, Tag, User, UserSession
 from expenses_app.page_cache import EXTENSION, PageCache
 
 from .conftest import CSRF_RE, count_queries, login, post_form
@@ -258,6 +258,33 @@ def test_each_session_gets_its_own_csrf_token_in_a_cached_page(app, logged_in, c
     # The token works for the session it was served to.
     assert second.post("/auth/logout", data={"csrf_token": token}).status_code == 302
     assert second.get("/expenses/").status_code == 302  # logged out
+
+
+@pytest.mark.parametrize("ending", ["revoked", "expired", "user disabled"])
+def test_a_session_that_ends_is_refused_on_the_next_request_to_a_cached_page(
+    app, client, logged_in, cache, monkeypatch, ending
+):
+    for _ in range(2):
+        assert client.get("/expenses/").status_code == 200
+    assert statements_for(app, client, "/expenses/") == 1  # served from the cache
+
+    if ending == "expired":
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=12, minutes=1)
+        monkeypatch.setattr("expenses_app.auth.sessions.utcnow", lambda: later)
+    else:
+        # As another worker would: a logout or password change elsewhere, an admin.
+        change = (
+            update(UserSession).values(revoked_at=dt.datetime.now(dt.UTC))
+            if ending == "revoked"
+            else update(User).values(is_active=False)
+        )
+        with app.app_context():
+            db.session.execute(change)
+            db.session.commit()
+
+    response = client.get("/expenses/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
 
 
 def test_users_never_get_each_others_pages(app, logged_in, cache):

@@ -15,7 +15,13 @@ from . import services
 from .events import security_event
 from .forms import DeleteAccountForm, LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from .password_policy import personal_words
-from .sessions import end_all_sessions, end_session, is_remembered, start_session
+from .sessions import (
+    account_user,
+    end_all_sessions,
+    end_session,
+    is_remembered,
+    start_session,
+)
 from .throttling import limit_login_attempts, mark_failed_login
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -135,7 +141,7 @@ def _render_account(profile, passwords, delete_form):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    user = current_user._get_current_object()
+    user = account_user()
     submitted = _submitted_form()
     profile, passwords = _account_forms(user, submitted)
     if submitted == "profile" and profile.validate_on_submit():
@@ -171,7 +177,7 @@ def _change_password(user: User, new_password: str):
 @bp.post("/account/delete")
 @login_required
 def delete():
-    user = current_user._get_current_object()
+    user = account_user()
     form = DeleteAccountForm(password_hash=user.password_hash)
     if not form.validate_on_submit():
         security_event("account_delete_refused", user_id=user.id, level=logging.WARNING)

@@ -8,6 +8,12 @@ tokens" pattern). A cookie counts only while its row is live: logout revokes
 the row, a password change revokes every row (the current browser gets a
 fresh one), and deleting the account deletes them all through the foreign
 key. Reading a session never writes, so GET requests stay read-only.
+
+Every request reads the user with its session check, as a `SessionUser`: the
+few columns the pages use, from one Core statement. Loading an ORM `User`
+instead cost about an eighth of the CPU of a page served from the page cache
+(ORM compilation, identity map, instance state); the routes that change the
+account load one with `account_user()`.
 """
 
 from __future__ import annotations
@@ -16,12 +22,33 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from flask import Flask, current_app
+from flask_login import current_user
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from ..extensions import db, login_manager
 from ..models import User, UserSession, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUser:
+    """The logged-in user of a request, read with its live session row."""
+
+    id: uuid.UUID
+    username: str
+    # The page cache's key (see the column in models/user.py).
+    data_version: int
+    session_token: str
+
+    # Flask-Login protocol: only live sessions of active users are ever loaded.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
 
 
 def configure_login(app: Flask) -> None:
@@ -71,7 +98,7 @@ def start_session(user: User, *, remember: bool) -> None:
     user.session_token = token
 
 
-def is_remembered(user: User) -> bool:
+def is_remembered(user: User | SessionUser) -> bool:
     """Whether the session `user` was loaded for was a "keep me logged in" login."""
     if not user.session_token:
         return False
@@ -84,7 +111,7 @@ def is_remembered(user: User) -> bool:
     )
 
 
-def end_session(user: User) -> None:
+def end_session(user: User | SessionUser) -> None:
     """Revoke the session `user` was loaded for (logout). The caller commits."""
     if user.session_token:
         db.session.execute(
@@ -105,20 +132,21 @@ def end_all_sessions(user_id: uuid.UUID) -> None:
 
 # Built once: it runs on every request, and building a SELECT and its cache
 # key costs about as much as executing this one.
+_users, _sessions = User.__table__.c, UserSession.__table__.c
 _LIVE_SESSION_USER = (
-    select(User)
-    .join(UserSession, UserSession.user_id == User.id)
+    select(_users.id, _users.username, _users.data_version)
+    .join_from(User.__table__, UserSession.__table__, _sessions.user_id == _users.id)
     .where(
-        User.id == bindparam("user_id"),
-        User.is_active.is_(True),
-        UserSession.token_hash == bindparam("token_hash"),
-        UserSession.revoked_at.is_(None),
-        UserSession.expires_at > bindparam("now"),
+        _users.id == bindparam("user_id"),
+        _users.is_active.is_(True),
+        _sessions.token_hash == bindparam("token_hash"),
+        _sessions.revoked_at.is_(None),
+        _sessions.expires_at > bindparam("now"),
     )
 )
 
 
-def load_user(session_id: str) -> User | None:
+def load_user(session_id: str) -> SessionUser | None:
     """The user behind a session or remember cookie while its session row is live."""
     user_part, _, token = session_id.partition(":")
     try:
@@ -127,10 +155,15 @@ def load_user(session_id: str) -> User | None:
         return None
     if not token:
         return None
-    user = db.session.scalar(
+    row = db.session.execute(
         _LIVE_SESSION_USER,
         {"user_id": user_id, "token_hash": _token_hash(token), "now": utcnow()},
-    )
-    if user is not None:
-        user.session_token = token
+    ).first()
+    return None if row is None else SessionUser(*row, session_token=token)
+
+
+def account_user() -> User:
+    """The logged-in user as an ORM object, for the routes that show or change the account."""
+    user = db.session.get_one(User, current_user.id)
+    user.session_token = current_user.session_token
     return user
