@@ -11,7 +11,7 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import Row, Select, Subquery, func, select, union_all
+from sqlalchemy import Row, Select, Subquery, bindparam, func, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -129,6 +129,15 @@ def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
     return ExpensePage(_listed(ids, filters), count, total, filters.page, filters.per_page)
 
 
+# The receipt as a subquery (an expense has at most one) and the tags as one
+# nested join: PostgreSQL plans the page's SELECT each time it runs, and with
+# fewer relations to order it does so in about 0.35 ms instead of 0.55 ms
+# (the planning was three quarters of the statement's cost).
+_RECEIPT_ID = (
+    select(Receipt.id).where(Receipt.expense_id == Expense.id).scalar_subquery().label("receipt")
+)
+
+
 def _listed(ids: Select, filters: ExpenseFilters) -> list[ListedExpense]:
     """The rows of the expenses `ids` selects, in list order: one SELECT, a row per tag."""
     stmt = (
@@ -141,7 +150,7 @@ def _listed(ids: Select, filters: ExpenseFilters) -> list[ListedExpense]:
             Category.name,
             Category.color,
             Category.icon,
-            Receipt.id,
+            _RECEIPT_ID,
             Tag.name,
         )
         # IN, not a join: SQLite materialises a joined subquery without the
@@ -149,7 +158,6 @@ def _listed(ids: Select, filters: ExpenseFilters) -> list[ListedExpense]:
         # (a quarter of the page statement of a 1-letter search).
         .where(Expense.id.in_(ids))
         .join(Category, Category.id == Expense.category_id)
-        .outerjoin(Receipt, Receipt.expense_id == Expense.id)
         .outerjoin(expense_tags, expense_tags.c.expense_id == Expense.id)
         .outerjoin(Tag, Tag.id == expense_tags.c.tag_id)
         .order_by(*filters.ordering(Expense), Tag.name_key)
@@ -252,7 +260,7 @@ def _category_page(
             .group_by(source.category_id)
             .subquery()
         )
-        rows = db.session.execute(by_name(groups)).all()
+        rows = db.session.execute(by_name(groups), {"user_id": user_id}).all()
     count = sum(row.count for row in rows)
     total = sum((row.total for row in rows), Decimal("0.00"))
     members = [
@@ -271,10 +279,15 @@ def _category_page(
 
 
 def _by_name_asc(groups: Subquery) -> Select:
-    """Category groups (`key`, `count`, `total`) in category name order."""
+    """Category groups (`key`, `count`, `total`) in category name order.
+
+    The owner condition (bound as `user_id`) changes no answer but keeps
+    PostgreSQL from hashing every user's categories (see `reports.queries`).
+    """
     return (
         select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
         .join(Category, Category.id == groups.c.key)
+        .where(Category.user_id == bindparam("user_id"))
         .order_by(Category.name_key.asc())
     )
 
@@ -283,6 +296,7 @@ def _by_name_desc(groups: Subquery) -> Select:
     return (
         select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
         .join(Category, Category.id == groups.c.key)
+        .where(Category.user_id == bindparam("user_id"))
         .order_by(Category.name_key.desc())
     )
 
