@@ -1,4 +1,5 @@
-"""Engine behaviour: SQLite pragmas on every connection, no connection at start-up."""
+"""Engine behaviour: SQLite pragmas on every connection, the PostgreSQL pre-ping,
+no connection at start-up."""
 
 from __future__ import annotations
 
@@ -106,3 +107,48 @@ def test_create_app_opens_no_database_connection(tmp_path, url):
     assert connects == []
     assert app.test_client().get("/health").status_code == 200
     assert not (tmp_path / "other.db").exists()
+
+
+@pytest.fixture
+def postgresql_app(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL engine behaviour")
+    return app
+
+
+def _ask(app, sql: str, *params) -> tuple:
+    """One row from a bare connection of its own, outside the pool under test."""
+    with app.app_context():
+        other = db.engine.pool._creator()  # noqa: SLF001
+    try:
+        with other, other.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    finally:
+        other.close()
+
+
+def test_pre_ping_of_a_quiet_postgresql_connection_sends_nothing(postgresql_app):
+    """The pooled connection is checked without `SELECT 1`: one round trip less per request."""
+    with postgresql_app.app_context():
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with db.engine.connect() as connection:  # the same connection, pinged on checkout
+            assert connection.connection.dbapi_connection.get_backend_pid() == pid
+            last = _ask(postgresql_app, "SELECT query FROM pg_stat_activity WHERE pid = %s", pid)
+            assert last == ("ROLLBACK",)
+            assert connection.exec_driver_sql("SELECT 1 + 1").scalar_one() == 2
+
+
+def test_a_postgresql_connection_ended_by_the_server_is_replaced_on_checkout(
+    postgresql_app, client, logged_in
+):
+    with postgresql_app.app_context():
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    # Waits until the server process has exited, as after a restart.
+    assert _ask(postgresql_app, "SELECT pg_terminate_backend(%s, 5000)", pid) == (True,)
+    assert client.get("/expenses/").status_code == 200
