@@ -79,6 +79,39 @@ def configure_postgresql(engine: Engine) -> None:
         return real_ping(dbapi_connection)
 
     engine.dialect.do_ping = do_ping  # type: ignore[method-assign]
+    event.listen(engine, "before_cursor_execute", _transaction_for_named_cursors)
+    event.listen(engine, "checkin", _end_autocommit)
+    if not event.contains(db.session, "after_begin", _reads_in_autocommit):
+        event.listen(db.session, "after_begin", _reads_in_autocommit)
+
+
+def _reads_in_autocommit(_session: Any, _transaction: Any, connection: Any) -> None:
+    """A GET's statements on PostgreSQL run without BEGIN and ROLLBACK: two round trips
+    of a list page's six.
+
+    Nothing changes for what they read: at READ COMMITTED (the default, which
+    the app keeps) every statement takes its own snapshot, in a transaction
+    or not. Safe-method requests do not write (SQLite relies on that too, see
+    `wants_write_lock`). Only the request's session is concerned: the health
+    check's SET LOCAL and the rate limiter's writes use connections of their own.
+    """
+    if connection.dialect.name == "postgresql" and not wants_write_lock():
+        connection.connection.dbapi_connection.autocommit = True
+
+
+def _transaction_for_named_cursors(
+    conn: Any, cursor: Any, _statement: Any, _params: Any, _context: Any, _many: bool
+) -> None:
+    # A streamed read (the CSV export) uses a server-side cursor, which
+    # psycopg2 only opens in a transaction: begin one from here on.
+    if cursor.name is not None and conn.connection.dbapi_connection.autocommit:
+        conn.connection.dbapi_connection.autocommit = False
+
+
+def _end_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # Back in the pool: the next user (a POST, a CLI command) gets transactions again.
+    if dbapi_connection is not None and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
 
 
 def _quiet(fd: int) -> bool:
