@@ -101,3 +101,17 @@ def test_filtered_amount_page_indexes(app):
         "SEARCH expenses USING COVERING INDEX ix_expenses_live_category"
         " (user_id=? AND category_id=? AND date>?)"
     ], plan
+
+
+def test_month_totals_are_grouped_by_the_month_column(app, user):
+    """The key is formatted once per month, not once per monthly-totals row."""
+    for category, day in (("Food", DAY), ("Transport", DAY), ("Food", DAY.replace(month=2))):
+        make_expense(app, user.id, amount="4.00", date=day, category=category)
+    with app.app_context(), count_queries(app) as statements:
+        totals = group_totals(user.id, dt.date(2025, 1, 1), dt.date(2025, 12, 31), "month")
+    assert [(t.key, t.total, t.count) for t in totals] == [
+        ("2025-02", Decimal("4.00"), 1),
+        ("2025-03", Decimal("8.00"), 2),
+    ]
+    (statement,) = statements
+    assert "GROUP BY expense_month_totals.month)" in " ".join(statement.split())
