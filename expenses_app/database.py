@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -59,12 +60,75 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def configure_postgresql(engine: Engine) -> None:
+    """The pool's pre-ping without a round trip while the connection is quiet.
+
+    The stock ping runs `SELECT 1` on every checkout: one more round trip per
+    request, on top of BEGIN, the statements and ROLLBACK (7 for a list page),
+    each a wake-up of the server process. A server that restarts or ends a
+    connection closes its socket, and an idle connection is sent nothing
+    else unasked: so a socket with nothing to read is alive, and only one
+    that has something (an end of file, an error, a notice) gets the real
+    ping, which then finds out which.
+    """
+    real_ping = engine.dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        if not dbapi_connection.closed and _quiet(dbapi_connection.fileno()):
+            return True
+        return real_ping(dbapi_connection)
+
+    engine.dialect.do_ping = do_ping  # type: ignore[method-assign]
+    event.listen(engine, "before_cursor_execute", _transaction_for_named_cursors)
+    event.listen(engine, "checkin", _end_autocommit)
+    if not event.contains(db.session, "after_begin", _reads_in_autocommit):
+        event.listen(db.session, "after_begin", _reads_in_autocommit)
+
+
+def _reads_in_autocommit(_session: Any, _transaction: Any, connection: Any) -> None:
+    """A GET's statements on PostgreSQL run without BEGIN and ROLLBACK: two round trips
+    of a list page's six.
+
+    Nothing changes for what they read: at READ COMMITTED (the default, which
+    the app keeps) every statement takes its own snapshot, in a transaction
+    or not. Safe-method requests do not write (SQLite relies on that too, see
+    `wants_write_lock`). Only the request's session is concerned: the health
+    check's SET LOCAL and the rate limiter's writes use connections of their own.
+    """
+    if connection.dialect.name == "postgresql" and not wants_write_lock():
+        connection.connection.dbapi_connection.autocommit = True
+
+
+def _transaction_for_named_cursors(
+    conn: Any, cursor: Any, _statement: Any, _params: Any, _context: Any, _many: bool
+) -> None:
+    # A streamed read (the CSV export) uses a server-side cursor, which
+    # psycopg2 only opens in a transaction: begin one from here on.
+    if cursor.name is not None and conn.connection.dbapi_connection.autocommit:
+        conn.connection.dbapi_connection.autocommit = False
+
+
+def _end_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # Back in the pool: the next user (a POST, a CLI command) gets transactions again.
+    if dbapi_connection is not None and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
+
+
+def _quiet(fd: int) -> bool:
+    """Whether nothing waits to be read on `fd` (poll, unlike select, takes any fd number)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)
+
+
 def configure_engines(app: Flask) -> None:
     """Hang the dialect-specific events on the app's engine. Opens no connection."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    elif engine.dialect.name == "postgresql" and hasattr(select, "poll"):
+        configure_postgresql(engine)
 
 
 def dialect_name() -> str:

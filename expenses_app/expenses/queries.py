@@ -12,7 +12,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Row, Select, Subquery, func, select, union_all
+from sqlalchemy import Row, Select, Subquery, bindparam, func, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -128,7 +128,13 @@ def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
     return ExpensePage(_listed(ids, filters), count, total, filters.page, filters.per_page)
 
 
-# The list's columns and joins: the same on every request, so built once.
+# The list's columns and joins: the same on every request, so built once. The
+# receipt is a subquery (an expense has at most one): PostgreSQL plans the
+# page's SELECT each time it runs, and with fewer relations to order it does
+# so in about 0.35 ms instead of 0.55 ms (three quarters of the statement).
+_HAS_RECEIPT = (
+    select(Receipt.id).where(Receipt.expense_id == Expense.id).scalar_subquery().is_not(None)
+)
 _LISTED = (
     select(
         Expense.id,
@@ -139,11 +145,10 @@ _LISTED = (
         Category.name,
         Category.color,
         Category.icon,
-        Receipt.id.is_not(None),
+        _HAS_RECEIPT,
         Tag.name,
     )
     .join(Category, Category.id == Expense.category_id)
-    .outerjoin(Receipt, Receipt.expense_id == Expense.id)
     .outerjoin(expense_tags, expense_tags.c.expense_id == Expense.id)
     .outerjoin(Tag, Tag.id == expense_tags.c.tag_id)
 )
@@ -248,7 +253,7 @@ def _category_page(
             .group_by(source.category_id)
             .subquery()
         )
-        rows = db.session.execute(by_name(groups)).all()
+        rows = db.session.execute(by_name(groups), {"user_id": user_id}).all()
     count = sum(row.count for row in rows)
     total = sum((row.total for row in rows), Decimal("0.00"))
     members = [
@@ -267,10 +272,15 @@ def _category_page(
 
 
 def _by_name_asc(groups: Subquery) -> Select:
-    """Category groups (`key`, `count`, `total`) in category name order."""
+    """Category groups (`key`, `count`, `total`) in category name order.
+
+    The owner condition (bound as `user_id`) changes no answer but keeps
+    PostgreSQL from hashing every user's categories (see `reports.queries`).
+    """
     return (
         select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
         .join(Category, Category.id == groups.c.key)
+        .where(Category.user_id == bindparam("user_id"))
         .order_by(Category.name_key.asc())
     )
 
@@ -279,6 +289,7 @@ def _by_name_desc(groups: Subquery) -> Select:
     return (
         select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
         .join(Category, Category.id == groups.c.key)
+        .where(Category.user_id == bindparam("user_id"))
         .order_by(Category.name_key.desc())
     )
 

@@ -44,15 +44,22 @@ DIALECT_SPECIFIC_INDEXES = frozenset(
 )
 
 
-def live_index(name: str, *columns: str) -> Index:
-    """A partial index over expenses outside the trash (migrations 0003, 0004).
+def live_index(name: str, *columns: str, postgresql_include: tuple[str, ...] = ()) -> Index:
+    """A partial index over expenses outside the trash (migrations 0003, 0004, 0008).
 
     Each one serves a sort order of the list with the columns the list's
     queries read, so paging and totals run on the index alone, deep pages too.
     `deleted_at` closes the list: always NULL here, but without it SQLite
     does not see the index as covering and prefers a plain one.
     """
-    return Index(name, *columns, "deleted_at", sqlite_where=LIVE, postgresql_where=LIVE)
+    return Index(
+        name,
+        *columns,
+        "deleted_at",
+        sqlite_where=LIVE,
+        postgresql_where=LIVE,
+        postgresql_include=list(postgresql_include),
+    )
 
 
 expense_tags = Table(
@@ -86,7 +93,17 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
             "payment_method",
             "category_id",  # migration 0004: per-category totals over a date range
         ),
-        live_index("ix_expenses_live_amount", "user_id", "amount_cents", "date", "id"),
+        # PostgreSQL only (migration 0008): one category's page in amount order
+        # filters on the index alone. SQLite, which has no statistics, would
+        # take a wider key for the filtered count too, and be slower there.
+        live_index(
+            "ix_expenses_live_amount",
+            "user_id",
+            "amount_cents",
+            "date",
+            "id",
+            postgresql_include=("category_id",),
+        ),
         live_index("ix_expenses_live_description", "user_id", "description", "date", "id"),
         live_index(
             "ix_expenses_live_category",

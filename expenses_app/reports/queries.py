@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Select, Subquery, bindparam, func, select
 
 from ..extensions import db
 from ..models import Category, Expense, Tag, expense_tags
@@ -78,10 +78,17 @@ def group_totals(user_id: uuid.UUID, start: dt.date, end: dt.date, group: str) -
 
 
 def _categories(groups: Subquery) -> Select:
-    """Category groups with the categories' names and colours, largest first."""
+    """Category groups with the categories' names and colours, largest first.
+
+    The owner condition changes no answer (the groups hold only the user's
+    categories) but lets PostgreSQL read the user's few categories by index:
+    it guesses dozens of groups and otherwise hashes every user's categories
+    (0.5 ms of the reports page's 0.6 ms of SQL at 6,000 categories).
+    """
     return (
         select(Category.name, groups.c.total, groups.c.count, Category.color)
         .join(groups, groups.c.key == Category.id)
+        .where(Category.user_id == bindparam("user_id"))
         .order_by(groups.c.total.desc(), Category.name_key)
     )
 
