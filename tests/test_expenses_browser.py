@@ -10,8 +10,10 @@ import io
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+# expect() retries until its timeout: right after a click the next page may not be loaded yet.
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -23,7 +25,7 @@ def add_expense(page, base: str, amount: str, description: str, category: str, t
     page.get_by_label("Description").fill(description)
     page.get_by_label("Tags").fill(tags)
     page.get_by_role("button", name="Save expense").click()
-    assert page.get_by_text("Expense saved.").is_visible()
+    expect(page.get_by_text("Expense saved.")).to_be_visible()
 
 
 def shoot(page, name: str) -> None:
@@ -40,15 +42,15 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     page.locator("#password").fill("a long walk in the park")
     page.locator("#confirm").fill("a long walk in the park")
     page.get_by_role("button", name="Create account").click()
-    assert page.url == f"{live_server}/"
+    expect(page).to_have_url(f"{live_server}/")
 
     page.goto(f"{live_server}/categories/new")
     page.get_by_label("Name").fill("Books")
     page.get_by_role("button", name="Create category").click()
-    assert page.get_by_text("Books").first.is_visible()
+    expect(page.get_by_text("Books").first).to_be_visible()
 
     page.goto(f"{live_server}/expenses/")
-    assert page.get_by_role("heading", name="No expenses yet").is_visible()
+    expect(page.get_by_role("heading", name="No expenses yet")).to_be_visible()
 
     add_expense(page, live_server, "12.50", "Coffee beans", "Food", "groceries")
     add_expense(page, live_server, "45", "Train to Lyon", "Transport", "work, travel")
@@ -58,11 +60,11 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     page.goto(f"{live_server}/expenses/new")
     page.get_by_label("Amount").fill("1e3")
     page.get_by_role("button", name="Save expense").click()
-    assert page.locator("#amount-error").is_visible()
+    expect(page.locator("#amount-error")).to_be_visible()
     shoot(page, "expense-form-errors-desktop")
 
     page.goto(f"{live_server}/expenses/")
-    assert page.get_by_text("86.39").is_visible()
+    expect(page.get_by_text("86.39")).to_be_visible()
     page.get_by_text("Filter and search").click()
     page.get_by_label("Search").fill("train")
     page.get_by_role("button", name="Apply filters").click()
@@ -74,7 +76,7 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Amount").fill("47.20")
     page.get_by_role("button", name="Save changes").click()
-    assert page.get_by_text("47.20").first.is_visible()
+    expect(page.get_by_text("47.20").first).to_be_visible()
 
     page.get_by_role("link", name="Expenses tagged travel").click()
     assert page.locator("tbody tr").count() == 1
@@ -84,7 +86,7 @@ def test_expense_pages_end_to_end_without_javascript(app, live_server, browser):
     assert page.locator("tbody tr").count() == 3
     page.get_by_role("link", name="Trash").click()
     page.get_by_role("button", name="Restore Pharmacy").click()
-    assert page.get_by_text("The trash is empty").is_visible()
+    expect(page.get_by_text("The trash is empty")).to_be_visible()
 
     page.goto(f"{live_server}/expenses/")
     with page.expect_download() as download_info:
