@@ -358,3 +358,12 @@ def test_a_user_row_change_the_pages_show_changes_the_version(app, user):
         after = db.session.scalar(text("SELECT data_version FROM users"))
     assert before == unchanged
     assert after != before
+
+
+def test_a_page_from_the_cache_carries_the_same_headers(app, client, logged_in, cache):
+    rendered = client.get("/expenses/")
+    assert statements_for(app, client, "/expenses/") == 1
+    served = client.get("/expenses/")
+    assert served.headers["Cache-Control"] == "no-store"
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Content-Type"):
+        assert served.headers[name] == rendered.headers[name]
