@@ -307,17 +307,19 @@ def test_a_new_day_renders_afresh(app, client, logged_in, cache, monkeypatch):
 
 def test_the_cache_forgets_the_least_recently_used_pages_first():
     cache = PageCache(max_bytes=800)
+
+    def page(name: str) -> tuple[bytes, ...]:
+        return (name.encode() * 60, name.encode() * 40)  # 100 bytes around a token
+
     for name in "abcd":
-        cache.put((name,), name * 100)
-    assert cache.get(("a",)) == "a" * 100  # now the most recently used
-    cache.put(("e",), "e" * 100)  # 500 of 800: all fit
-    cache.put(("f",), "f" * 100)
-    cache.put(("g",), "g" * 100)
-    cache.put(("h",), "h" * 100)
-    cache.put(("i",), "i" * 100)  # 900: "b", the least recently used, goes
+        cache.put((name,), page(name))
+    assert cache.get(("a",)) == page("a")  # now the most recently used
+    for name in "efgh":
+        cache.put((name,), page(name))  # 800 of 800: all fit
+    cache.put(("i",), page("i"))  # 900: "b", the least recently used, goes
     assert cache.get(("b",)) is None
     assert cache.get(("a",)) is not None
-    cache.put(("huge",), "x" * 101)  # more than an eighth of the space: not kept
+    cache.put(("huge",), (b"x" * 101,))  # more than an eighth of the space: not kept
     assert cache.get(("huge",)) is None
 
 
