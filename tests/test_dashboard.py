@@ -4,7 +4,10 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from expenses_app.dashboard.queries import months_back
+from expenses_app.budgets.services import budgets_progress
+from expenses_app.dashboard.queries import build_dashboard, months_back
+from expenses_app.reports.queries import group_totals
+from expenses_app.spending import last_day
 
 from .conftest import count_queries, data_statements
 from .factories import make_budget, make_expense, make_user
@@ -121,7 +124,47 @@ def test_dashboard_runs_a_fixed_number_of_statements(app, client, logged_in):
     with count_queries(app) as many:
         assert client.get("/").status_code == 200
     assert len(few) == len(many)
-    assert len(data_statements(many)) == 5
+    assert len(data_statements(many)) == 3
+
+
+def test_one_statement_of_totals_answers_as_the_separate_ones(app, logged_in):
+    """The trend, this month's categories and the budgets' spending come from one
+    SELECT (a UNION ALL); each answers as its own statement would, and as the rows."""
+    uid = logged_in.id
+    rows = seed_expenses(app, uid, 80, random.Random(9))
+    first = TODAY.replace(day=1)
+    year_ago = TODAY - dt.timedelta(days=365)
+    for period, category, start, end in (
+        ("monthly", None, dt.date(TODAY.year - 1, 1, 1), None),
+        ("weekly", "Food", year_ago, None),
+        ("yearly", "Bills", dt.date(TODAY.year, 1, 1), None),
+        ("monthly", "Transport", first - dt.timedelta(days=40), None),  # starts mid-month
+        ("monthly", None, year_ago - dt.timedelta(days=3), year_ago + dt.timedelta(days=70)),
+    ):
+        make_budget(
+            app, uid, amount="50.00", period=period, category=category,
+            start_date=start, end_date=end,
+        )  # fmt: skip
+    with app.app_context():
+        dashboard = build_dashboard(uid, TODAY)
+        progress = budgets_progress(uid, TODAY)
+        categories = group_totals(uid, first, last_day(first), "category")
+        months = group_totals(uid, months_back(TODAY, 12)[0], last_day(first), "month")
+    assert dashboard.by_category == categories
+    assert {f"{m.month:%Y-%m}": m.total for m in dashboard.trend if m.total} == {
+        m.key: m.total for m in months
+    }
+    assert [b.spent for b in dashboard.budgets] == [b.spent for b in progress]
+    for budget in dashboard.budgets:
+        expected = sum(
+            (
+                amount
+                for day, amount, category in rows
+                if budget.period.contains(day) and budget.category_name in (None, category)
+            ),
+            Decimal("0.00"),
+        )
+        assert budget.spent == expected, budget.label
 
 
 def test_dashboard_needs_a_login(client):

@@ -66,17 +66,21 @@ def _assign(budget: Budget, values: BudgetValues) -> None:
     budget.category_id = values.category_id
 
 
-def progress_for(
-    budgets: Sequence[BudgetLine], periods: Sequence[Period], today: dt.date
-) -> list[BudgetProgress]:
-    """BudgetProgress for each (budget, period) pair, with one spending query for all."""
-    if not budgets:
-        return []
-    windows = [
+def budget_windows(budgets: Sequence[BudgetLine], periods: Sequence[Period]) -> list[Span]:
+    """What each (budget, period) pair counts: the period's dates, the budget's category."""
+    return [
         Span(period.start, period.end, budget.category_id)
         for budget, period in zip(budgets, periods, strict=True)
     ]
-    spent = spending_in_windows(budgets[0].user_id, windows)
+
+
+def progress_of(
+    budgets: Sequence[BudgetLine],
+    periods: Sequence[Period],
+    spent: Sequence[Decimal],
+    today: dt.date,
+) -> list[BudgetProgress]:
+    """BudgetProgress for each (budget, period) pair, given what was spent in its window."""
     return [
         BudgetProgress(
             budget_id=budget.id,
@@ -92,11 +96,25 @@ def progress_for(
     ]
 
 
+def progress_for(
+    budgets: Sequence[BudgetLine], periods: Sequence[Period], today: dt.date
+) -> list[BudgetProgress]:
+    """BudgetProgress for each (budget, period) pair, with one spending query for all."""
+    if not budgets:
+        return []
+    spent = spending_in_windows(budgets[0].user_id, budget_windows(budgets, periods))
+    return progress_of(budgets, periods, spent, today)
+
+
+def current_periods(budgets: Sequence[BudgetLine], today: dt.date) -> list[Period]:
+    """The period each budget shows today."""
+    return [shown_period(b.period, today, b.start_date, b.end_date) for b in budgets]
+
+
 def budgets_progress(user_id: uuid.UUID, today: dt.date) -> list[BudgetProgress]:
     """Every budget of the user in its current period (two SELECTs whatever their number)."""
     budgets = user_budgets(user_id)
-    periods = [shown_period(b.period, today, b.start_date, b.end_date) for b in budgets]
-    return progress_for(budgets, periods, today)
+    return progress_for(budgets, current_periods(budgets, today), today)
 
 
 def budget_history(budget: Budget, today: dt.date) -> list[BudgetProgress]:

@@ -7,17 +7,19 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, Subquery, bindparam, select
+from sqlalchemy import bindparam
 
 from ..budgets.progress import BudgetProgress
-from ..budgets.services import budgets_progress
+from ..budgets.queries import user_budgets
+from ..budgets.services import budget_windows, current_periods, progress_of
 from ..charts import Chart, ChartItem, bar_chart, column_chart
 from ..expenses.queries import ListedCategory
 from ..extensions import db
 from ..models import Category, Expense
-from ..reports.queries import GroupTotal, group_totals
+from ..reports.queries import GroupTotal
 from ..scoping import owned
-from ..spending import Span, grouped_totals, last_day
+from ..spending import Span, last_day
+from .totals import dashboard_totals
 
 TREND_MONTHS = 12
 RECENT_LIMIT = 8
@@ -87,21 +89,6 @@ def months_back(today: dt.date, count: int) -> list[dt.date]:
     return [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
 
 
-def monthly_trend(
-    user_id: uuid.UUID, today: dt.date, count: int = TREND_MONTHS
-) -> list[MonthTotal]:
-    """Spending per month for the last `count` months, months without spending as zero."""
-    months = months_back(today, count)
-    # Whole months: read from the monthly totals alone (see `spending.py`).
-    span = Span(months[0], last_day(months[-1]))
-    totals = {key: total for key, total in grouped_totals(user_id, span, "month", _totals)}
-    return [MonthTotal(m, totals.get(f"{m:%Y-%m}", ZERO)) for m in months]
-
-
-def _totals(grouped: Subquery) -> Select:
-    return select(grouped.c.key, grouped.c.total)
-
-
 # Built once, as it is the same on every request but for the user.
 _RECENT = (
     owned(Expense, user_id=bindparam("user_id"))
@@ -131,12 +118,26 @@ def recent_expenses(user_id: uuid.UUID) -> list[RecentExpense]:
 
 
 def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:
-    """Everything on `/`: five SELECTs (four with no budgets), whatever the data's size."""
-    first = today.replace(day=1)
+    """Everything on `/`: three SELECTs whatever the data's size.
+
+    The budgets, then all the spending totals at once (see `totals.py`),
+    then the recent expenses.
+    """
+    budgets = user_budgets(user_id)
+    periods = current_periods(budgets, today)
+    months = months_back(today, TREND_MONTHS)
+    # Whole months: read from the monthly totals alone (see `spending.py`).
+    this_month = Span(months[-1], last_day(months[-1]))
+    totals = dashboard_totals(
+        user_id,
+        Span(months[0], this_month.end),
+        this_month,
+        budget_windows(budgets, periods),
+    )
     return Dashboard(
         today=today,
-        trend=monthly_trend(user_id, today),
-        by_category=group_totals(user_id, first, last_day(first), "category"),
-        budgets=budgets_progress(user_id, today),
+        trend=[MonthTotal(m, totals.by_month.get(f"{m:%Y-%m}", ZERO)) for m in months],
+        by_category=totals.by_category,
+        budgets=progress_of(budgets, periods, totals.spent, today),
         recent=recent_expenses(user_id),
     )
