@@ -9,9 +9,10 @@ its queries and template. The key also holds the path with its query string
 and today's date (pages count "this month", "days left", the current year).
 
 What never comes from here: a page that shows flashed messages (they must show
-once), any response that is not a plain 200 page, anything not a GET, and the
-CSRF token, which belongs to the browser's session: it is cut out when a page
-is stored and the current session's token is put back on every hit.
+once), any response that is not a plain 200 page, any method but GET and
+HEAD, and the CSRF token, which belongs to the browser's session: it is cut
+out when a page is stored and the current session's token is put back on
+every hit.
 
 The version is read before the page's own queries, so a stored page is never
 older than its key says (it may be newer: a write committed in between, and
@@ -78,11 +79,6 @@ class PageCache:
             while self._size > self.max_bytes:
                 _, evicted = self._pages.popitem(last=False)
                 self._size -= _length(evicted)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-            self._size = 0
 
     def __len__(self) -> int:
         return len(self._pages)
