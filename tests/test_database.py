@@ -20,12 +20,16 @@ from .factories import make_expense
 POOLED = 5
 
 
+def only_on(app, dialect: str, reason: str):
+    with app.app_context():
+        if db.engine.dialect.name != dialect:
+            pytest.skip(reason)
+    return app
+
+
 @pytest.fixture
 def sqlite_app(app):
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite engine behaviour")
-    return app
+    return only_on(app, "sqlite", "SQLite engine behaviour")
 
 
 def pragmas(raw_connection) -> tuple:
@@ -114,10 +118,7 @@ def test_create_app_opens_no_database_connection(tmp_path, url):
 
 @pytest.fixture
 def postgresql_app(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL engine behaviour")
-    return app
+    return only_on(app, "postgresql", "PostgreSQL engine behaviour")
 
 
 def _ask(app, sql: str, *params) -> tuple:
