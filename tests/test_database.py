@@ -56,21 +56,30 @@ def test_every_pooled_sqlite_connection_gets_the_pragmas(sqlite_app):
             assert busy_timeout >= 5000
 
 
-def begins_during(app, action) -> list[str]:
+def seen_during(app, action, look) -> list:
+    """`look(connection, statement)` for each statement the app runs during `action()`,
+    leaving out those it answers None for."""
     with app.app_context():
         engine = db.engine
-    statements: list[str] = []
+    seen: list = []
 
     def record(conn, cursor, statement, *args):
-        if statement.startswith("BEGIN"):
-            statements.append(statement)
+        value = look(conn, statement)
+        if value is not None:
+            seen.append(value)
 
     event.listen(engine, "before_cursor_execute", record)
     try:
         action()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    return statements
+    return seen
+
+
+def begins_during(app, action) -> list[str]:
+    return seen_during(
+        app, action, lambda _, statement: statement if statement.startswith("BEGIN") else None
+    )
 
 
 def test_writes_take_the_sqlite_write_lock_up_front_and_reads_do_not(sqlite_app, client):
@@ -160,19 +169,7 @@ def test_a_postgresql_connection_ended_by_the_server_is_replaced_on_checkout(
 
 def _autocommit_per_statement(app, send) -> list[bool]:
     """Whether each statement `send()` makes the app run went without a transaction."""
-    seen: list[bool] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(conn.connection.dbapi_connection.autocommit)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        send()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return seen_during(app, send, lambda conn, _: conn.connection.dbapi_connection.autocommit)
 
 
 def test_postgresql_gets_read_without_begin_and_posts_write_in_a_transaction(
