@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, insert
 
+from . import clock
 from .auth.services import normalise_email, username_key
 from .categories.services import ensure_default_categories
 from .demo_catalog import GENERIC, NOTES, PROFILES, TAG_NAMES, Item
@@ -135,7 +136,7 @@ def add_demo_expenses(
     payment methods and a few tags; some carry notes. Does not commit.
     """
     ensure_default_categories(user_id)
-    generator = _Generator(rng, user_id, today or dt.date.today())
+    generator = _Generator(rng, user_id, today or clock.today())
     result = DemoResult()
     done = 0
     while done < count:

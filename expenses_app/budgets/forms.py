@@ -10,6 +10,7 @@ from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
+from .. import clock
 from ..extensions import db
 from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
@@ -21,7 +22,7 @@ from .services import BudgetValues
 
 
 def first_of_month() -> dt.date:
-    return dt.date.today().replace(day=1)
+    return clock.today().replace(day=1)
 
 
 class BudgetForm(AppForm):

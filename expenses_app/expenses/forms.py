@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -23,6 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import clock
 from ..categories.services import category_choices
 from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
@@ -49,7 +49,7 @@ def _strip(value: Any) -> Any:
 
 class ExpenseForm(AppForm):
     amount = AmountField("Amount", validators=[amount_required], render_kw={"autofocus": True})
-    date = DateField("Date", validators=[InputRequired("Enter a date.")], default=dt.date.today)
+    date = DateField("Date", validators=[InputRequired("Enter a date.")], default=clock.today)
     category_id = SelectField("Category", coerce=as_uuid, validators=[InputRequired()])
     description = StringField(
         "Description",
