@@ -18,6 +18,8 @@ from .models import MAX_AMOUNT
 _AMOUNT_RE = re.compile(r"^(\d{1,10})(?:\.(\d{1,2}))?$", re.ASCII)
 _MONEY_CHARS = re.compile(r"^[\d.]+$", re.ASCII)
 MAX_CENTS = int(MAX_AMOUNT * 100)
+# No spending: the value of an empty sum, at the scale money is stored with.
+ZERO = Decimal("0.00")
 
 
 class AmountError(ValueError):

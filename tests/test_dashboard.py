@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from expenses_app.budgets.services import budgets_progress
 from expenses_app.dashboard.queries import build_dashboard, months_back
-from expenses_app.reports.queries import group_totals
-from expenses_app.spending import last_day
+from expenses_app.reads import Span, group_totals
+from expenses_app.reads.shape import last_day
 
 from .conftest import count_queries, data_statements
 from .factories import make_budget, make_expense, make_user
@@ -148,8 +148,8 @@ def test_one_statement_of_totals_answers_as_the_separate_ones(app, logged_in):
     with app.app_context():
         dashboard = build_dashboard(uid, TODAY)
         progress = budgets_progress(uid, TODAY)
-        categories = group_totals(uid, first, last_day(first), "category")
-        months = group_totals(uid, months_back(TODAY, 12)[0], last_day(first), "month")
+        categories = group_totals(uid, Span(first, last_day(first)), "category")
+        months = group_totals(uid, Span(months_back(TODAY, 12)[0], last_day(first)), "month")
     assert dashboard.by_category == categories
     assert {f"{m.month:%Y-%m}": m.total for m in dashboard.trend if m.total} == {
         m.key: m.total for m in months

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from expenses_app.expenses import queries
+from expenses_app.reads import listing
 
 from .conftest import count_queries
 from .factories import make_expense, make_user
@@ -126,7 +126,7 @@ def test_export_needs_login(client):
 
 
 def test_export_fetches_in_batches_with_few_statements(app, client, logged_in, monkeypatch):
-    monkeypatch.setattr(queries, "EXPORT_BATCH", 4)
+    monkeypatch.setattr(listing, "EXPORT_BATCH", 4)
     for n in range(10):
         make_expense(app, logged_in.id, description=f"Row {n}", tags=(f"t{n}",))
     with count_queries(app) as statements:

@@ -1,10 +1,11 @@
-"""The SQL behind budget progress: a fixed number of statements for any number of budgets."""
+"""The budgets as plain rows for their progress, and the budgets an expense counts towards.
+
+What they have spent comes from `expenses_app.reads`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,19 +15,6 @@ from sqlalchemy.orm import contains_eager, joinedload
 from ..extensions import db
 from ..models import PERIODS, Budget, Category
 from ..scoping import owned
-from ..spending import Span, span_totals
-
-
-def spending_in_windows(user_id: uuid.UUID, windows: Sequence[Span]) -> list[Decimal]:
-    """The user's spending in each window (dates, optionally a category), in order: ONE SELECT.
-
-    Whole months come from the monthly totals, the days of partial months
-    (a week, a budget starting mid-month) from the user's date index, so a
-    yearly budget costs a dozen rows however many expenses it covers.
-    Trashed expenses never count.
-    """
-    return [total for _, total in span_totals(user_id, windows)]
-
 
 # A budget shown on its page, with its category.
 DETAIL_OPTIONS = (joinedload(Budget.category),)

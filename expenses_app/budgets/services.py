@@ -13,11 +13,11 @@ from decimal import Decimal
 
 from ..extensions import db
 from ..models import Budget
-from ..spending import Span
+from ..reads import Span, span_totals
 from ..versioning import check_version, flush_edit
 from .periods import Period, past_periods, shown_period
 from .progress import BudgetProgress
-from .queries import BudgetLine, spending_in_windows, user_budgets
+from .queries import BudgetLine, user_budgets
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,8 @@ def progress_for(
     """BudgetProgress for each (budget, period) pair, with one spending query for all."""
     if not budgets:
         return []
-    spent = spending_in_windows(budgets[0].user_id, budget_windows(budgets, periods))
+    windows = budget_windows(budgets, periods)
+    spent = [total for _, total in span_totals(budgets[0].user_id, windows)]
     return progress_of(budgets, periods, spent, today)
 
 

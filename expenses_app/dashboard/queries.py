@@ -7,40 +7,21 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam
-
 from ..budgets.progress import BudgetProgress
 from ..budgets.queries import user_budgets
 from ..budgets.services import budget_windows, current_periods, progress_of
 from ..charts import Chart, ChartItem, bar_chart, column_chart
-from ..expenses.queries import ListedCategory
-from ..extensions import db
-from ..models import Category, Expense
-from ..reports.queries import GroupTotal
-from ..scoping import owned
-from ..spending import Span, last_day
-from .totals import dashboard_totals
+from ..money import ZERO
+from ..reads import GroupTotal, RecentExpense, Span, overview, recent_expenses
+from ..reads.shape import last_day
 
 TREND_MONTHS = 12
-RECENT_LIMIT = 8
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class MonthTotal:
     month: dt.date  # the first day of the month
     total: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class RecentExpense:
-    """A line of the recent expenses: read as a plain row, the page only displays it."""
-
-    id: uuid.UUID
-    date: dt.date
-    description: str
-    amount: Decimal
-    category: ListedCategory
 
 
 @dataclass(frozen=True)
@@ -89,34 +70,6 @@ def months_back(today: dt.date, count: int) -> list[dt.date]:
     return [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
 
 
-# Built once, as it is the same on every request but for the user.
-_RECENT = (
-    owned(Expense, user_id=bindparam("user_id"))
-    .with_only_columns(
-        Expense.id,
-        Expense.date,
-        Expense.description,
-        Expense.amount,
-        Category.name,
-        Category.color,
-        Category.icon,
-    )
-    .join_from(Expense, Category, Category.id == Expense.category_id)
-    .order_by(Expense.date.desc(), Expense.created_at.desc(), Expense.id)
-    .limit(RECENT_LIMIT)
-)
-
-
-def recent_expenses(user_id: uuid.UUID) -> list[RecentExpense]:
-    """The latest expenses by date (newest entry first on a tie), with their categories."""
-    return [
-        RecentExpense(expense_id, day, description, amount, ListedCategory(name, color, icon))
-        for expense_id, day, description, amount, name, color, icon in db.session.execute(
-            _RECENT, {"user_id": user_id}
-        )
-    ]
-
-
 def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:
     """Everything on `/`: three SELECTs whatever the data's size.
 
@@ -126,9 +79,8 @@ def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:
     budgets = user_budgets(user_id)
     periods = current_periods(budgets, today)
     months = months_back(today, TREND_MONTHS)
-    # Whole months: read from the monthly totals alone (see `spending.py`).
     this_month = Span(months[-1], last_day(months[-1]))
-    totals = dashboard_totals(
+    totals = overview(
         user_id,
         Span(months[0], this_month.end),
         this_month,

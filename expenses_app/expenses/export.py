@@ -8,9 +8,8 @@ import io
 import uuid
 from collections.abc import Iterator
 
+from ..reads import ExpenseFilters, export_expenses
 from .csv_format import HEADER, expense_row
-from .filters import ExpenseFilters
-from .queries import export_expenses
 
 
 def export_filename(today: dt.date) -> str:

@@ -24,13 +24,13 @@ from ..categories.services import category_choices
 from ..extensions import db
 from ..models import Expense, utcnow
 from ..page_cache import cached_page
+from ..reads import ExpenseFilters, expense_page, parse_page
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
 from .filter_form import filter_form_html
-from .filters import ExpenseFilters, parse_page
 from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseForm
-from .queries import DETAIL_OPTIONS, RECEIPT_OPTIONS, TRASH_PER_PAGE, expense_page, trash_page
+from .queries import DETAIL_OPTIONS, RECEIPT_OPTIONS, TRASH_PER_PAGE, trash_page
 from .receipts import download_headers, replace_receipt, store_receipt
 from .services import (
     create_expense,

@@ -7,12 +7,21 @@ from .base import (
     Timestamps,
     UUIDPk,
     Versioned,
+    name_key,
     stored_columns,
     stored_tables,
 )
 from .budget import PERIODS, Budget
 from .category import Category
-from .expense import MAX_AMOUNT, PAYMENT_METHODS, Expense, Receipt, Tag, expense_tags
+from .expense import (
+    MAX_AMOUNT,
+    PAYMENT_METHODS,
+    TAG_MAX_LENGTH,
+    Expense,
+    Receipt,
+    Tag,
+    expense_tags,
+)
 from .expense_search import SearchRow
 from .month_total import ExpenseMonthTotal
 from .rate_limit import RateLimitCounter
@@ -23,6 +32,7 @@ __all__ = [
     "MAX_AMOUNT",
     "PAYMENT_METHODS",
     "PERIODS",
+    "TAG_MAX_LENGTH",
     "Base",
     "Budget",
     "Category",
@@ -42,6 +52,7 @@ __all__ = [
     "User",
     "UserSession",
     "expense_tags",
+    "name_key",
     "stored_columns",
     "stored_tables",
     "utcnow",

@@ -25,6 +25,11 @@ NAMING_CONVENTION = {
 DERIVED = {"derived": True}
 
 
+def name_key(name: str) -> str:
+    """The case- and spacing-insensitive key a name is unique by (categories, tags)."""
+    return " ".join(name.split()).casefold()
+
+
 def stored_tables(metadata: MetaData) -> list[Table]:
     """The tables holding data of their own, parents first (what a backup writes)."""
     return [table for table in metadata.sorted_tables if not table.info.get("derived")]

@@ -146,12 +146,15 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
         return f"<Expense {self.date} {self.amount} {self.description!r}>"
 
 
+TAG_MAX_LENGTH = 40
+
+
 class Tag(UUIDPk, OwnedByUser, Base):
     __tablename__ = "tags"
     __table_args__ = (UniqueConstraint("user_id", "name_key"),)
 
-    name: Mapped[str] = mapped_column(String(40))
-    name_key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(TAG_MAX_LENGTH))
+    name_key: Mapped[str] = mapped_column(String(TAG_MAX_LENGTH))
 
     expenses: Mapped[list[Expense]] = relationship(
         secondary=expense_tags,

@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..form_base import AppForm, QueryValues, query_formdata, query_values
-from .queries import GROUP_NAMES, GROUPS, ReportQuery
+from ..reads import GROUPS
+from .services import GROUP_NAMES, ReportQuery
 
 RENDERED_FORMS_KEPT = 128
 

@@ -12,14 +12,28 @@ from decimal import Decimal
 from ..charts import Chart, ChartItem, bar_chart, column_chart
 from ..expenses.csv_format import escape_cell
 from ..money import format_plain
-from .queries import (
-    GROUP_NAMES,
-    GroupTotal,
-    ReportQuery,
-    group_totals,
-    range_total,
-    untagged_total,
-)
+from ..reads import GroupTotal, Span, group_totals, span_totals, untagged_total
+
+GROUP_NAMES = {
+    "category": "Category",
+    "month": "Month",
+    "tag": "Tag",
+    "payment_method": "Payment method",
+}
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """What a report covers: inclusive dates and one of GROUPS."""
+
+    start: dt.date
+    end: dt.date
+    group: str
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
 
 CSV_HEADER = ("group", "total", "count")
 CHART_LIMIT = 15
@@ -55,11 +69,12 @@ def group_label(group: str, key: str) -> str:
 
 def build_report(user_id: uuid.UUID, query: ReportQuery) -> Report:
     """The report for `query` (two or three SELECTs, whatever the number of expenses)."""
-    rows = group_totals(user_id, query.start, query.end, query.group)
-    total, count = range_total(user_id, query.start, query.end)
+    rows = group_totals(user_id, query.span, query.group)
+    ((count, total),) = span_totals(user_id, [query.span])
     untagged = None
     if query.group == "tag":
-        untagged = untagged_total(user_id, query.start, query.end)
+        count_untagged, total_untagged = untagged_total(user_id, query.span)
+        untagged = (total_untagged, count_untagged)
     return Report(query, rows, total, count, untagged)
 
 

@@ -28,10 +28,16 @@ from ..models.expense_search import (
 TRIGRAM = 3
 
 
+def source(query: str | None) -> type[Expense]:
+    """What a list read scans: the expenses, or while searching on SQLite their copies in
+    the search index (`SearchRow`), which read as expenses."""
+    return SearchRow if query and dialect_name() == "sqlite" else Expense
+
+
 def text_search(
     stmt: Select, user_id: uuid.UUID, query: str, slots: SlotRange | None = None
 ) -> Select:
-    """`stmt`, over the user's rows of `ExpenseFilters.source`, narrowed to those containing
+    """`stmt`, over the user's rows of `source(query)`, narrowed to those containing
     `query` in description or notes (on SQLite, and to `slots` when given)."""
     pattern = f"%{_escape_like(query)}%"
     if dialect_name() != "sqlite":
