@@ -27,7 +27,7 @@ from ..page_cache import cached_page
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
-from .filter_form import filter_form_html
+from .filter_form import ExpenseFilterForm
 from .filters import ExpenseFilters, parse_page
 from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseForm
 from .queries import DETAIL_OPTIONS, RECEIPT_OPTIONS, TRASH_PER_PAGE, expense_page, trash_page
@@ -72,7 +72,9 @@ def index():
         "expenses/index.html",
         result=result,
         filters=filters,
-        filter_form=filter_form_html(request.args, category_choices(current_user.id)),
+        filter_form=ExpenseFilterForm(
+            formdata=request.args, categories=category_choices(current_user.id)
+        ),
         page_url=lambda n: url_for("expenses.index", **filters.to_args(page=n)),
     )
 
