@@ -1,9 +1,10 @@
-"""Server-rendered SVG charts: values to shapes, shapes to markup (`chart_svg`).
+"""Server-rendered SVG charts, the values-to-shapes half: geometry and text, no markup.
 
 No JavaScript and no network (the CSP allows neither inline styles nor other
-origins), so this module only turns values into shapes and text, and draws
-them with every text escaped and colours through `fill` attributes. Every
-chart also gets a table on the page for screen readers.
+origins): this module turns values into shapes, labels and colours, and the
+`chart` macro in `templates/_macros/charts.html` draws them, with every text
+escaped by autoescape and colours through `fill` attributes. Every chart also
+gets a table on its page for screen readers.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from markupsafe import Markup, escape
-
 from .money import format_money
 
 DEFAULT_COLOR = "#0f766e"
-TRACK_COLOR = "#e5e7eb"
 STATUS_COLORS = {"ok": "#15803d", "warning": "#d97706", "over": "#b91c1c"}
 LABEL_LENGTH = 28
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -146,64 +144,3 @@ def column_chart(title: str, items: Sequence[ChartItem]) -> Chart:
         max_text=format_money(maximum) if maximum > 0 else "",
         baseline_y=baseline,
     )
-
-
-# The markup as a page template drew it (its whitespace included, so pages
-# stay byte for byte the same): a Jinja macro escaped each of a chart's ~200
-# values one call at a time, the dashboard's two charts a tenth of its time.
-_BAR = """
-        <g>
-          <title>{label}: {value}</title>
-          <text class="chart-label" x="{s.text_x}" y="{s.text_y}">{cut}</text>
-          <text class="chart-value" x="{width}" y="{s.text_y}" text-anchor="end">{value}</text>
-          <rect x="0" y="{s.y}" width="{width}" height="{s.height}" rx="3" fill="#e5e7eb"/>
-          <rect x="{s.x}" y="{s.y}" width="{s.width}" height="{s.height}" rx="3" fill="{color}"/>
-        </g>
-      """
-_COLUMN = """
-        <g>
-          <title>{label}: {value}</title>
-          <rect x="{s.x}" y="{s.y}" width="{s.width}" height="{s.height}" rx="2" fill="{color}"/>
-          <text class="chart-label" x="{s.text_x}" y="{s.text_y}" text-anchor="middle">{cut}</text>
-        </g>
-      """
-_MAXIMUM = """
-        <line x1="0" y1="24" x2="{width}" y2="24" stroke="#d9dde3" stroke-dasharray="4 4"/>
-        <text class="chart-value" x="0" y="18">{text}</text>
-      """
-_AXIS = """
-      <line x1="0" y1="{y}" x2="{width}" y2="{y}" stroke="#9aa3ae"/>
-      """
-
-
-def _shape_markup(template: str, shape: Shape, width: int) -> str:
-    return template.format(
-        s=shape,
-        width=width,
-        label=escape(shape.label),
-        cut=escape(shape.short_label),
-        value=escape(shape.value_text),
-        color=escape(shape.color),
-    )
-
-
-def chart_svg(chart: Chart, chart_id: str) -> Markup:
-    """The chart as inline SVG; its title and labels are text, each shape has a `<title>`."""
-    label = escape(chart_id)
-    parts = [
-        f'<svg class="chart chart-{escape(chart.kind)}" viewBox="0 0 {chart.width} '
-        f'{chart.height}" role="img" aria-labelledby="{label}-title" focusable="false" '
-        f'xmlns="http://www.w3.org/2000/svg">\n'
-        f'    <title id="{label}-title">{escape(chart.title)}</title>\n    '
-    ]
-    if chart.kind == "bars":
-        parts.append("\n      ")
-        parts += [_shape_markup(_BAR, shape, chart.width) for shape in chart.shapes]
-    else:
-        parts.append("\n      ")
-        if chart.max_text:
-            parts.append(_MAXIMUM.format(width=chart.width, text=escape(chart.max_text)))
-        parts.append(_AXIS.format(y=chart.baseline_y, width=chart.width))
-        parts += [_shape_markup(_COLUMN, shape, chart.width) for shape in chart.shapes]
-    parts.append("\n    \n  </svg>")
-    return Markup("".join(parts))

@@ -10,11 +10,9 @@ field's validation before any later validator queries the database.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 from wtforms import Field, HiddenField, StringField
 from wtforms.validators import StopValidation
 
@@ -62,23 +60,3 @@ class VersionField(HiddenField):
         if not raw:
             return None
         return int(raw) if raw.isascii() and raw.isdigit() else self.STALE
-
-
-# A query string as a hashable key: (name, values) pairs in name order.
-QueryValues = tuple[tuple[str, tuple[str, ...]], ...]
-
-
-def query_values(args: MultiDict[str, str], leave_out: Collection[str] = ()) -> QueryValues:
-    """The values of a GET form's query string, as a key for its rendered HTML.
-
-    GET forms without a CSRF token (the list's filters, the report's range)
-    show nothing but what the query string and the page give them, so their
-    pages keep the HTML per distinct key instead of rendering the form each
-    time: building and rendering one cost a fifth to a quarter of the page.
-    """
-    return tuple(sorted((name, tuple(v)) for name, v in args.lists() if name not in leave_out))
-
-
-def query_formdata(values: QueryValues) -> MultiDict[str, str]:
-    """The formdata a `query_values` key was made from."""
-    return MultiDict([(name, value) for name, several in values for value in several])

@@ -1,24 +1,36 @@
 """Rendered pages kept in each worker's memory, for as long as the user's data is unchanged.
 
-A page is stored under the user's id and `users.data_version`, which triggers
-(migration 0007) set to a new random value in the same transaction as any
-write to what the pages show, whichever process or code path makes it. The
-login query reads that value on every request anyway, so a repeated view of
-an unchanged page costs the login check and a dictionary lookup instead of
-its queries and template. The key also holds the path with its query string
-and today's date (pages count "this month", "days left", the current year).
+The interface is two functions: `init_page_cache(app)` (called by the app
+factory; `PAGE_CACHE_BYTES` bounds each worker's cache, least recently used
+pages go first, 0 turns it off) and the `cached_page` view decorator. It uses
+only Flask's public API: the request, the session, `g` and the
+`message_flashed` signal.
 
-What never comes from here: a page that shows flashed messages (they must show
-once), any response that is not a plain 200 page, any method but GET and
-HEAD, and the CSRF token, which belongs to the browser's session: it is cut
-out when a page is stored and the current session's token is put back on
-every hit.
+What a cached view may depend on, and nothing else: the current user's rows
+(expenses, categories, budgets, tags, receipts, the user row itself), the
+request's path with its query string and script root, and today's date
+(`clock.today()`: pages count "this month", "days left", the current year).
+Its page is stored under exactly those. A view that reads anything more (a
+header, another user's rows, a setting that changes at run time) must not
+be decorated.
 
-The version is read before the page's own queries, so a stored page is never
-older than its key says (it may be newer: a write committed in between, and
-the next request, seeing the new version, renders afresh). Bounded by
-`PAGE_CACHE_BYTES` per worker (least recently used pages go first); 0 turns
-it off.
+How a page goes stale: never by deleting entries. Triggers (migration 0007)
+set `users.data_version` to a new random value in the same transaction as
+any write to what the pages show, whichever process or code path makes it,
+and the version is part of the key, so the next request looks under a new
+key and renders afresh; old pages just age out. The login query reads the
+version on every request anyway, so a repeated view of an unchanged page
+costs the login check and a dictionary lookup instead of its queries and
+template. The version is read before the page's own queries, so a stored
+page is never older than its key says (it may be newer: a write committed
+in between, and the next request, seeing the new version, renders afresh).
+
+What never comes from here: a page that shows flashed messages (they must
+show once: not when messages wait in the session, not when the view flashes
+one itself), any response that is not a plain 200 page, any method but GET
+and HEAD, and the CSRF token, which belongs to the browser's session: it is
+cut out when a page is stored and the current session's token is put back on
+every hit, so one stored page serves every session of its user.
 """
 
 from __future__ import annotations
@@ -29,8 +41,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app, request, session
-from flask.globals import request_ctx
+from flask import Flask, current_app, g, message_flashed, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -38,6 +49,10 @@ from . import clock
 
 MAX_KEY_LENGTH = 2048
 EXTENSION = "page_cache"
+# Where `flash()` leaves messages for the next page to show (Flask's session key).
+FLASHES_KEY = "_flashes"
+# Set on `g` when the current request flashed a message.
+FLASHED = "page_cache_flashed"
 
 PageKey = tuple[Any, ...]
 # A page as its UTF-8 bytes split where the CSRF token was: a hit joins them
@@ -87,10 +102,16 @@ class PageCache:
 def init_page_cache(app: Flask) -> None:
     max_bytes = int(app.config["PAGE_CACHE_BYTES"])
     app.extensions[EXTENSION] = PageCache(max_bytes) if max_bytes > 0 else None
+    message_flashed.connect(_note_flash, app)
+
+
+def _note_flash(_sender: Flask, **_extra: Any) -> None:
+    # A view that flashes and renders shows the message on this very page.
+    setattr(g, FLASHED, True)
 
 
 def _key() -> PageKey | None:
-    if request.method not in ("GET", "HEAD") or session.get("_flashes"):
+    if request.method not in ("GET", "HEAD") or session.get(FLASHES_KEY):
         return None
     path = request.full_path
     if len(path) > MAX_KEY_LENGTH:
@@ -114,8 +135,9 @@ def _plain_page(response: Any) -> str | None:
 def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve `view`'s page from the cache while the user's data is unchanged.
 
-    Goes under `login_required`. The view must depend only on the current
-    user's data, the request's path and query string, and today's date.
+    Goes under `login_required`. The view must depend only on what the
+    module docstring lists: the current user's data, the request's path,
+    query string and script root, and today's date.
     """
 
     @wraps(view)
@@ -129,7 +151,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
             return generate_csrf().encode().join(pieces)
         response = view(*args, **kwargs)
         page = _plain_page(response)
-        if page is not None and not request_ctx.flashes:
+        if page is not None and not g.get(FLASHED):
             cache.put(key, tuple(page.encode().split(generate_csrf().encode())))
         return response
 

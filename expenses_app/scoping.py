@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import BindParameter, Select, bindparam, inspect, select
+from sqlalchemy import BindParameter, Select, inspect, select
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .extensions import db
@@ -48,20 +47,11 @@ def get_owned_or_404(
     """The user's row, or 404 when it is missing *or* belongs to someone else.
 
     Never 403: another user's data must not even be confirmed to exist.
-    Pass loader options kept in a module constant: the statement is built once
-    per model, trash flag and options, and options are told apart by identity.
+    `options` are loader options for the row (e.g. its category and tags);
+    `deleted=True` looks in the trash instead, as `owned` does.
     """
-    owner = user_id if user_id is not None else current_user.id
-    stmt = _owned_by_id(model, deleted, options)
-    obj = db.session.scalar(stmt, {"owner": owner, "row_id": obj_id})
+    stmt = owned(model, user_id=user_id, deleted=deleted).where(model.id == obj_id)
+    obj = db.session.scalar(stmt.options(*options))
     if obj is None:
         abort(404)
     return obj
-
-
-@lru_cache(maxsize=64)
-def _owned_by_id(model: type[M], deleted: bool, options: tuple[ORMOption, ...]) -> Select[tuple[M]]:
-    # Most pages load one row by id: building the SELECT and its cache key
-    # on each request cost about a third of loading an expense for its page.
-    stmt = owned(model, user_id=bindparam("owner"), deleted=deleted)
-    return stmt.where(model.id == bindparam("row_id")).options(*options)

@@ -1,3 +1,5 @@
+import datetime as dt
+import re
 from decimal import Decimal
 
 from expenses_app.charts import (
@@ -8,6 +10,11 @@ from expenses_app.charts import (
     safe_color,
     short,
 )
+
+from .factories import make_budget, make_expense
+
+# The report's groups (contract): each draws its own chart.
+GROUPS = ("category", "month", "tag", "payment_method")
 
 
 def test_bars_scale_to_the_largest_value():
@@ -69,14 +76,73 @@ def test_long_labels_are_shortened_for_the_chart_only():
     assert chart.shapes[0].short_label.endswith("…")
 
 
-def test_chart_markup_escapes_labels_and_carries_accessible_names(app):
+def draw(app, chart, chart_id: str = "x") -> str:
+    """The chart as the pages draw it: the `chart` macro of `_macros/charts.html`."""
     with app.test_request_context():
-        template = app.jinja_env.from_string('{{ chart_svg(c, "x") }}')
-        html = template.render(
-            c=bar_chart("Spending <b>", [ChartItem('<script>alert(1)</script>"', Decimal("5"))])
-        )
+        source = '{% from "_macros/charts.html" import chart as draw %}{{ draw(c, chart_id) }}'
+        return app.jinja_env.from_string(source).render(c=chart, chart_id=chart_id)
+
+
+def test_chart_markup_escapes_labels_and_carries_accessible_names(app):
+    html = draw(
+        app, bar_chart("Spending <b>", [ChartItem('<script>alert(1)</script>"', Decimal("5"))])
+    )
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;" in html
     assert 'role="img"' in html and 'aria-labelledby="x-title"' in html
     assert '<title id="x-title">Spending &lt;b&gt;</title>' in html
     assert "style=" not in html
+
+
+def test_bars_are_drawn_over_their_track(app):
+    chart = bar_chart("t", [ChartItem("Food", Decimal("5"), "#ef4444")])
+    html = draw(app, chart)
+    assert html.startswith('<svg class="chart chart-bars" viewBox="0 0 400 40" role="img"')
+    assert "<title>Food: 5.00</title>" in html
+    assert '<text class="chart-label" x="0" y="14">Food</text>' in html
+    assert '<rect x="0" y="20" width="400" height="14" rx="3" fill="#e5e7eb"/>' in html
+    assert '<rect x="0" y="20" width="400.0" height="14" rx="3" fill="#ef4444"/>' in html
+
+
+def test_columns_are_drawn_on_a_baseline_under_their_maximum(app):
+    chart = column_chart("t <y>", [ChartItem("Jan & Feb", Decimal("10"), axis_label="J&F")])
+    html = draw(app, chart, "trend")
+    assert html.startswith('<svg class="chart chart-columns" viewBox="0 0 480 200" role="img"')
+    assert 'aria-labelledby="trend-title"' in html
+    assert '<title id="trend-title">t &lt;y&gt;</title>' in html
+    assert '<text class="chart-value" x="0" y="18">10.00</text>' in html
+    assert '<line x1="0" y1="178" x2="480" y2="178" stroke="#9aa3ae"/>' in html
+    assert "<title>Jan &amp; Feb: 10.00</title>" in html
+    assert 'text-anchor="middle">J&amp;F</text>' in html
+    assert html.count("<g>") == 1 and html.endswith("</svg>")
+
+
+def test_an_empty_column_chart_has_its_baseline_and_no_maximum(app):
+    html = draw(app, column_chart("t", []))
+    assert 'stroke="#9aa3ae"' in html and "stroke-dasharray" not in html and "<g>" not in html
+
+
+def chart_sections(html: str) -> list[str]:
+    """The page's sections that hold a chart."""
+    sections = [part.split("</section>")[0] for part in html.split("<section")[1:]]
+    return [section for section in sections if '<svg class="chart' in section]
+
+
+def test_every_chart_on_every_page_has_a_table_beside_it(app, client, logged_in):
+    today = dt.date.today()
+    for months_ago, (amount, category) in enumerate([("10.00", "Food"), ("25.50", "Transport")]):
+        day = (today.replace(day=1) - dt.timedelta(days=31 * months_ago)).replace(day=1)
+        make_expense(app, logged_in.id, amount=amount, category=category, date=day, tags=("t",))
+    make_expense(app, logged_in.id, amount="3.00", category="Food", date=today)
+    budget = make_budget(app, logged_in.id, period="monthly", start_date=dt.date(2020, 1, 1))
+    paths = ["/", f"/budgets/{budget}"]
+    paths += [f"/reports?start=2020-01-01&group={group}" for group in GROUPS]
+    charts = 0
+    for path in paths:
+        html = client.get(path).get_data(as_text=True)
+        for section in chart_sections(html):
+            drawn = section.count('<svg class="chart')
+            charts += drawn
+            tables = re.findall(r"<table\b.*?<caption\b.*?</table>", section, re.S)
+            assert len(tables) >= drawn, path
+    assert charts == 2 + 1 + len(GROUPS)

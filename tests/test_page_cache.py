@@ -14,15 +14,16 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from flask import Flask
+from flask import Flask, flash, render_template_string
 from flask.testing import FlaskClient
+from flask_login import login_required
 from sqlalchemy import select, text, update
 
 from expenses_app.extensions import db
 from expenses_app.models import Expense, Tag, User, UserSession
-from expenses_app.page_cache import EXTENSION, PageCache
+from expenses_app.page_cache import EXTENSION, PageCache, cached_page
 
-from .conftest import CSRF_RE, count_queries, login, post_form
+from .conftest import CSRF_RE, build_app, count_queries, login, post_form
 from .factories import category_id, make_budget, make_expense, make_user
 
 TODAY = dt.date.today()
@@ -369,3 +370,29 @@ def test_a_page_from_the_cache_carries_the_same_headers(app, client, logged_in, 
     assert served.headers["Cache-Control"] == "no-store"
     for name in ("Content-Security-Policy", "X-Frame-Options", "Content-Type"):
         assert served.headers[name] == rendered.headers[name]
+
+
+def test_a_page_whose_view_flashes_and_renders_is_not_stored(app, user):
+    """A view that flashes and shows the message on the same page: that page shows once."""
+    flashing = build_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    views = {"calls": 0}
+
+    @flashing.get("/flashing")
+    @login_required
+    @cached_page
+    def flash_and_render():
+        views["calls"] += 1
+        flash(f"Shown with view {views['calls']}")
+        return render_template_string(
+            "{% for m in get_flashed_messages() %}<p>{{ m }}</p>{% endfor %}"
+        )
+
+    try:
+        client = flashing.test_client()
+        login(client, user)
+        pages = [client.get("/flashing").get_data(as_text=True) for _ in range(2)]
+        assert pages == ["<p>Shown with view 1</p>", "<p>Shown with view 2</p>"]
+        assert len(flashing.extensions[EXTENSION]) == 0
+    finally:
+        with flashing.app_context():
+            db.engine.dispose()

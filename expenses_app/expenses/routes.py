@@ -28,7 +28,7 @@ from ..reads import ExpenseFilters, expense_page, parse_page
 from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
-from .filter_form import filter_form_html
+from .filter_form import ExpenseFilterForm
 from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseForm
 from .queries import DETAIL_OPTIONS, RECEIPT_OPTIONS, TRASH_PER_PAGE, trash_page
 from .receipts import download_headers, replace_receipt, store_receipt
@@ -72,7 +72,9 @@ def index():
         "expenses/index.html",
         result=result,
         filters=filters,
-        filter_form=filter_form_html(request.args, category_choices(current_user.id)),
+        filter_form=ExpenseFilterForm(
+            formdata=request.args, categories=category_choices(current_user.id)
+        ),
         page_url=lambda n: url_for("expenses.index", **filters.to_args(page=n)),
     )
 

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
-from flask import render_template, url_for
-from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
 from wtforms import DateField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..form_base import AppForm, QueryValues, query_formdata, query_values
+from ..form_base import AppForm
 from ..reads import GROUPS
 from .services import GROUP_NAMES, ReportQuery
-
-RENDERED_FORMS_KEPT = 128
 
 
 class ReportForm(AppForm):
@@ -66,25 +60,3 @@ class ReportForm(AppForm):
             f"{getattr(self, name).label.text}: {' '.join(errors)}"
             for name, errors in self.errors.items()
         )
-
-
-def report_form_html(form: ReportForm) -> Markup:
-    """`form` rendered as it stands (with its errors, after a bad query)."""
-    return Markup(render_template("reports/_form.html", form=form, action=url_for("reports.index")))
-
-
-def resolved_report_form_html(args: MultiDict[str, str], today: dt.date) -> Markup:
-    """The form of a valid query, showing the range it resolves to `today`.
-
-    Its HTML depends on nothing else, so the last few are kept (see
-    `form_base.query_values`).
-    """
-    return _resolved(query_values(args), today, url_for("reports.index"))
-
-
-@lru_cache(maxsize=RENDERED_FORMS_KEPT)
-def _resolved(values: QueryValues, today: dt.date, action: str) -> Markup:
-    form = ReportForm(formdata=query_formdata(values))
-    form.validate()
-    form.resolve(today)
-    return Markup(render_template("reports/_form.html", form=form, action=action))

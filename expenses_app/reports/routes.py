@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..page_cache import cached_page
-from .forms import ReportForm, report_form_html, resolved_report_form_html
+from .forms import ReportForm
 from .services import CHART_LIMIT, build_report, csv_filename, report_chart, report_csv
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -20,14 +20,12 @@ def index():
     form = ReportForm(formdata=request.args)
     if not form.validate():
         # Contract: bad values answer 400; the page says which and keeps the form.
-        return render_template(
-            "reports/index.html", form_html=report_form_html(form), report=None
-        ), 400
+        return render_template("reports/index.html", form=form, report=None), 400
     today = clock.today()
     report = build_report(current_user.id, form.resolve(today))
     return render_template(
         "reports/index.html",
-        form_html=resolved_report_form_html(request.args, today),
+        form=form,
         report=report,
         chart=report_chart(report),
         chart_limit=CHART_LIMIT,
