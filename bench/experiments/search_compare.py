@@ -1,11 +1,14 @@
 """EXPERIMENT: today's SQLite search (migration 0006's blocks) against the plain FTS5
 external-content index (`migration_0009_fts5_external_content`), at 1,000,099 rows.
 
+    python -m bench.experiments.search_compare --prepare TODAY.sqlite PLAIN.sqlite
     python -m bench.experiments.search_compare TODAY.sqlite PLAIN.sqlite [--wrk SECONDS]
     python -m bench.experiments.search_compare --writes
 
-TODAY is a copy of the bench's large dataset as built (migration 0008); PLAIN a
-copy with the experimental migration applied. Both apps run in this process
+--prepare makes TODAY, a copy of the bench's large dataset as built (migration
+0008), and PLAIN, a copy with the experimental migration applied; in both the
+same 100 expenses (10 of the user's) get a rare word, and both FTS5 indexes are
+optimised, so neither pays for the segments its build left. Both apps run in this process
 with the page cache off, through the test client: each search page is requested
 in alternating rounds (so load on the shared machine hits both alike), with
 wall and CPU time per request (SQLite runs in-process, so CPU is the whole
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -165,6 +169,35 @@ def _wrk_table(designs: list[Design], seconds: int) -> list[str]:
     return lines
 
 
+RARE = "A quixotic purchase."
+
+
+def _prepare(today: str, plain: str) -> None:
+    source = dataset.sqlite_dataset()
+    for target in (today, plain):
+        shutil.copyfile(source.url.removeprefix("sqlite:///"), target)
+        conn = sqlite3.connect(target, isolation_level=None)
+        conn.execute("BEGIN")
+        if target == plain:
+            for statement in statements():
+                conn.execute(statement)
+            conn.execute("UPDATE alembic_version SET version_num = '0009'")
+        user = "(SELECT id FROM users WHERE username = :user)"
+        for chosen in (
+            f"user_id = {user} ORDER BY id LIMIT 10",
+            f"user_id != {user} ORDER BY id LIMIT 90",
+        ):
+            chosen_ids = f"SELECT id FROM expenses WHERE {chosen}"
+            conn.execute(
+                f"UPDATE expenses SET notes = :rare WHERE id IN ({chosen_ids})",
+                {"rare": RARE, "user": USER},
+            )
+        conn.execute("COMMIT")
+        index = "expense_fts" if target == plain else "expense_search_text"
+        conn.execute(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+        conn.close()
+
+
 def _writes(passes: int = 2) -> list[str]:
     """`flask demo-data`, 100,000 rows, into a fresh database of each design, alternately."""
     seconds: dict[str, list[float]] = {"today": [], "plain": []}
@@ -191,6 +224,9 @@ def _writes(passes: int = 2) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--prepare"]:
+        _prepare(argv[1], argv[2])
+        return
     if argv == ["--writes"]:
         print("\n".join(_writes()))
         return
