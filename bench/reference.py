@@ -49,47 +49,43 @@ def compare(x_base: float, ref: dict[str, float] | None, key: str) -> tuple[str,
     return f"{ref[key]:.2f}", f"{relative:.2f}", f"≥ {REF_MIN}× ref {mark}"
 
 
+def _database_section(kind: str) -> list[str]:
+    ref = database(kind)
+    if not ref:
+        return []
+    lines = ["", f"### {kind} (baseline {ref['baseline_req_s']:.1f} req/s)", ""]
+    lines += [
+        "| page | views | req/s | × base | p50 ms | p99 ms |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for views, _title in VIEWS:
+        for name, fig in ref[views].items():
+            lines.append(
+                f"| {name} | {views} | {fig['req_s']:.1f} | {fig['x_base']:.2f} "
+                f"| {fig['p50_ms']:.1f} | {fig['p99_ms']:.1f} |"
+            )
+    lines += ["", "| task | rows | seconds | rows/s | × base rows/s |", "|---|---:|---:|---:|---:|"]
+    for name, title in TASKS:
+        fig = ref[name]
+        lines.append(
+            f"| {title} | {fig['rows']:,} | {fig['seconds']:.2f} | {fig['rows_s']:,} "
+            f"| {fig['x_base_rows_s']:.2f} |"
+        )
+    if "list_growth" in ref:
+        growth = ref["list_growth"]
+        lines.append(
+            f"\nList first page at 1,000,099 vs 1,000 rows (rendered, p50): "
+            f"{growth['large_p50_ms']:.1f} vs {growth['small_p50_ms']:.1f} ms, "
+            f"{growth['ratio']:.2f}×."
+        )
+    return lines
+
+
 def section(kinds: list[str]) -> list[str]:
     """The reference figures themselves, kept in the results next to the comparison."""
-    lines = [
-        "",
-        "## Reference figures (`bench/reference.json`)",
-        "",
-        f"{figures()['source']}.",
-    ]
+    lines = ["", "## Reference figures (`bench/reference.json`)", "", f"{figures()['source']}."]
     for kind in kinds:
-        ref = database(kind)
-        if not ref:
-            continue
-        lines += ["", f"### {kind} (baseline {ref['baseline_req_s']:.1f} req/s)", ""]
-        lines += [
-            "| page | views | req/s | × base | p50 ms | p99 ms |",
-            "|---|---|---:|---:|---:|---:|",
-        ]
-        for views, _title in VIEWS:
-            for name, fig in ref[views].items():
-                lines.append(
-                    f"| {name} | {views} | {fig['req_s']:.1f} | {fig['x_base']:.2f} "
-                    f"| {fig['p50_ms']:.1f} | {fig['p99_ms']:.1f} |"
-                )
-        lines += [
-            "",
-            "| task | rows | seconds | rows/s | × base rows/s |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for name, title in TASKS:
-            fig = ref[name]
-            lines.append(
-                f"| {title} | {fig['rows']:,} | {fig['seconds']:.2f} | {fig['rows_s']:,} "
-                f"| {fig['x_base_rows_s']:.2f} |"
-            )
-        if "list_growth" in ref:
-            growth = ref["list_growth"]
-            lines.append(
-                f"\nList first page at 1,000,099 vs 1,000 rows (rendered, p50): "
-                f"{growth['large_p50_ms']:.1f} vs {growth['small_p50_ms']:.1f} ms, "
-                f"{growth['ratio']:.2f}×."
-            )
+        lines += _database_section(kind)
     demo = figures()["demo_data"]
     lines.append(
         f"\n`flask demo-data`, 100,000 rows: {demo['seconds']:.1f} s "
