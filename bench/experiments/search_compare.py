@@ -3,7 +3,7 @@ external-content index (`migration_0009_fts5_external_content`), at 1,000,099 ro
 
     python -m bench.experiments.search_compare --prepare TODAY.sqlite PLAIN.sqlite
     python -m bench.experiments.search_compare TODAY.sqlite PLAIN.sqlite [--wrk SECONDS]
-    python -m bench.experiments.search_compare --writes
+    python -m bench.experiments.search_compare --writes [PASSES]
 
 --prepare makes TODAY, a copy of the bench's large dataset as built (migration
 0008), and PLAIN, a copy with the experimental migration applied; in both the
@@ -227,8 +227,8 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--prepare"]:
         _prepare(argv[1], argv[2])
         return
-    if argv == ["--writes"]:
-        print("\n".join(_writes()))
+    if argv[:1] == ["--writes"]:
+        print("\n".join(_writes(int(argv[1]) if len(argv) > 1 else 2)))
         return
     designs = [Design("today", argv[0], plain=False), Design("plain", argv[1], plain=True)]
     for design in designs:
