@@ -11,11 +11,10 @@ PostgreSQL database (its `public` schema is replaced when its dataset is
 stale) is built in place; the rows an import adds are deleted again
 afterwards. The CSV has the contract's format with tags, notes, quotes,
 formula escapes, non-ASCII text, new categories, and 100 rows the user
-already has (skipped as duplicates).
-
-Each run logs in through the real form and POSTs the file with its CSRF
-token; wall time and this process's CPU time are printed per run, then one
-more run under cProfile gives the top functions by cumulative time.
+already has (skipped as duplicates). Each run logs in through the real form
+and POSTs the file with its CSRF token; wall time and this process's CPU time
+are printed per run, then one more run under cProfile gives the top functions
+by cumulative time.
 """
 
 from __future__ import annotations
@@ -187,28 +186,22 @@ def sqlite_copy(source: Path) -> Iterator[str]:
         yield f"sqlite:///{target}"
 
 
+CLEANUP = (  # what an import added: its expenses and tags, new categories and tags
+    "DELETE FROM expense_tags WHERE expense_id IN"
+    " (SELECT id FROM expenses WHERE description LIKE :m)",
+    "DELETE FROM expenses WHERE description LIKE :m",
+    "DELETE FROM categories WHERE NOT EXISTS (SELECT 1 FROM expenses e"
+    " WHERE e.category_id = categories.id) AND name_key IN ('café & bäckerei', 'garden tools')",
+    "DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM expense_tags t WHERE t.tag_id = tags.id)",
+)
+
+
 def delete_imported(url: str) -> None:
     """Remove what an import added, so the next run starts from the same data."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        marked = "SELECT id FROM expenses WHERE description LIKE :m"
-        conn.execute(
-            sa.text(f"DELETE FROM expense_tags WHERE expense_id IN ({marked})"), {"m": MARK + "%"}
-        )
-        conn.execute(sa.text("DELETE FROM expenses WHERE description LIKE :m"), {"m": MARK + "%"})
-        conn.execute(
-            sa.text(
-                "DELETE FROM categories WHERE NOT EXISTS"
-                " (SELECT 1 FROM expenses e WHERE e.category_id = categories.id)"
-                " AND name_key IN ('café & bäckerei', 'garden tools')"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "DELETE FROM tags WHERE NOT EXISTS"
-                " (SELECT 1 FROM expense_tags t WHERE t.tag_id = tags.id)"
-            )
-        )
+        for statement in CLEANUP:
+            conn.execute(sa.text(statement), {"m": MARK + "%"} if ":m" in statement else {})
     if engine.dialect.name == "postgresql":
         vacuum(engine)
     engine.dispose()
@@ -285,7 +278,6 @@ def main() -> None:
         help="expenses of another user (900000 gives the bench's 1,000,000-row database)",
     )
     args = parser.parse_args()
-
     if not args.no_sqlite:
         source = sqlite_dataset(args.other_rows)
         measure("SQLite", lambda: sqlite_copy(source), args.runs, args.top, args.other_rows)

@@ -90,30 +90,41 @@ def build_database(path: Path, expenses: int, cache: bool) -> tuple[Flask, dict[
     today = dt.date.today()
     with app.app_context():
         upgrade()
-        user = create_demo_user(USER, hash_password(PASSWORD))
-        add_demo_expenses(user.id, expenses, rng=random.Random(SEED), today=today)
-        categories = list(
-            db.session.scalars(
-                select(Category.id).where(Category.user_id == user.id).order_by(Category.name_key)
-            )
+        categories, newest = _seed(expenses, today)
+    return app, _pages(categories, newest, expenses, today)
+
+
+def _seed(expenses: int, today: dt.date) -> tuple[list, object]:
+    """The bench user with `expenses` demo expenses and the budgets; their category ids (by
+    name) and newest expense id."""
+    user = create_demo_user(USER, hash_password(PASSWORD))
+    add_demo_expenses(user.id, expenses, rng=random.Random(SEED), today=today)
+    categories = list(
+        db.session.scalars(
+            select(Category.id).where(Category.user_id == user.id).order_by(Category.name_key)
         )
-        for index, amount, period in BUDGETS:
-            values = BudgetValues(
-                amount=Decimal(amount),
-                period=period,
-                start_date=today.replace(month=1, day=1),
-                category_id=None if index is None else categories[index],
-            )
-            create_budget(user.id, values)
-        newest = db.session.scalar(
-            select(Expense.id)
-            .where(Expense.user_id == user.id)
-            .order_by(Expense.date.desc(), Expense.created_at.desc())
-            .limit(1)
+    )
+    for index, amount, period in BUDGETS:
+        values = BudgetValues(
+            amount=Decimal(amount),
+            period=period,
+            start_date=today.replace(month=1, day=1),
+            category_id=None if index is None else categories[index],
         )
-        db.session.commit()
+        create_budget(user.id, values)
+    newest = db.session.scalar(
+        select(Expense.id)
+        .where(Expense.user_id == user.id)
+        .order_by(Expense.date.desc(), Expense.created_at.desc())
+        .limit(1)
+    )
+    db.session.commit()
+    return categories, newest
+
+
+def _pages(categories: list, newest: object, expenses: int, today: dt.date) -> dict[str, str]:
     year_ago = (today - dt.timedelta(days=365)).isoformat()
-    pages = {
+    return {
         "dashboard": "/",
         "list": "/expenses/",
         "list filtered": f"/expenses/?category={categories[0]}&start={year_ago}&min=5&sort=amount",
@@ -123,7 +134,6 @@ def build_database(path: Path, expenses: int, cache: bool) -> tuple[Flask, dict[
         "budgets": "/budgets/",
         "reports": "/reports",
     }
-    return app, pages
 
 
 def logged_in_client(app: Flask) -> FlaskClient:

@@ -1,17 +1,12 @@
-"""The results table (Markdown) with ratios to the baseline and the targets checked."""
+"""The results table (Markdown) with ratios to the baseline and to the reference, and the
+targets checked."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import platform
 import statistics
-from typing import TYPE_CHECKING
 
-from . import load
-
-if TYPE_CHECKING:
-    from .run import DatabaseRun, Page
+from . import load, reference
+from .figures import DatabaseRun, Page, Results
 
 MB = 1024 * 1024
 BASELINE_ROWS = 50
@@ -55,12 +50,12 @@ def _min_ratio(name: str) -> float | None:
     return OTHER_MIN if name in OTHER_PAGES else None
 
 
-def _page_rows(pages: list[Page], base: load.Load) -> list[str]:
+def _page_rows(pages: list[Page], base: load.Load, kind: str, views: str) -> list[str]:
     rows = [
-        "| page | req/s | × base | p50 ms | × base | p99 ms | p99/p50 | SQL | worker RSS MB "
-        "| errors | targets |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-        f"| baseline (50 rows, 1 query) | {base.requests_per_s:.1f} | 1.00 | {base.p50_ms:.1f} "
+        "| page | req/s | × base | ref × base | × ref | p50 ms | × base | p99 ms | p99/p50 | SQL "
+        "| worker RSS MB | errors | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| baseline (50 rows, 1 query) | {base.requests_per_s:.1f} | 1.00 | | | {base.p50_ms:.1f} "
         f"| 1.00 | {base.p99_ms:.1f} | {base.p99_ms / base.p50_ms:.1f} | 1 | | {base.errors} | |",
     ]
     for page in pages:
@@ -68,46 +63,69 @@ def _page_rows(pages: list[Page], base: load.Load) -> list[str]:
         throughput = f.requests_per_s / base.requests_per_s
         tail = f.p99_ms / f.p50_ms
         minimum = _min_ratio(page.name)
-        checks = [f"p99 ≤ 3×p50 {_mark(tail <= TAIL_MAX)}"]
+        ref_ratio, relative, ref_check = reference.compare(
+            throughput, reference.page(kind, views, page.name), "x_base"
+        )
+        checks = [ref_check, f"p99 ≤ 3×p50 {_mark(tail <= TAIL_MAX)}"]
         if minimum is not None:
             checks.insert(0, f"≥ {minimum}× {_mark(throughput >= minimum)}")
         if f.errors:
             checks.append("ERRORS")
         rows.append(
-            f"| {page.name} | {f.requests_per_s:.1f} | {throughput:.2f} | {f.p50_ms:.1f} "
-            f"| {f.p50_ms / base.p50_ms:.2f} | {f.p99_ms:.1f} | {tail:.1f} | {page.sql} "
-            f"| {page.rss / MB:.0f} | {f.errors} | {'; '.join(checks)} |"
+            f"| {page.name} | {f.requests_per_s:.1f} | {throughput:.2f} | {ref_ratio} | {relative} "
+            f"| {f.p50_ms:.1f} | {f.p50_ms / base.p50_ms:.2f} | {f.p99_ms:.1f} | {tail:.1f} "
+            f"| {page.sql} | {page.rss / MB:.0f} | {f.errors} | {'; '.join(checks)} |"
         )
     return rows
+
+
+def _task_row(title: str, probe, base_rows_s: float, ref: dict | None, cells: tuple[str, str]):
+    """A one-off task's row: `cells` are its RSS growth and its own target checked."""
+    rate = probe.rows / probe.seconds
+    ref_ratio, relative, ref_check = reference.compare(rate / base_rows_s, ref, "x_base_rows_s")
+    growth, target = cells
+    return (
+        f"| {title} | {probe.rows:,} | {probe.seconds:.2f} | {rate:,.0f} "
+        f"| {rate / base_rows_s:.2f} | {ref_ratio} | {relative} | {growth} "
+        f"| {target}; {ref_check} |"
+    )
 
 
 def _one_off_rows(run: DatabaseRun, base: load.Load) -> list[str]:
     base_rows_s = base.requests_per_s * BASELINE_ROWS
     export, imported = run.export, run.imported
-    export_rate = export.rows / export.seconds
-    import_rate = imported.rows / imported.seconds
     rows = [
         "",
-        "| task | rows | seconds | rows/s | × base rows/s | worker RSS growth MB | targets |",
-        "|---|---:|---:|---:|---:|---:|---|",
-        f"| CSV export (streamed) | {export.rows:,} | {export.seconds:.2f} | {export_rate:,.0f} "
-        f"| {export_rate / base_rows_s:.2f} | {export.rss_growth / MB:.1f} "
-        f"| growth < 30 MB {_mark(export.rss_growth < EXPORT_RSS_MAX)} |",
-        f"| CSV import | {imported.rows:,} | {imported.seconds:.2f} | {import_rate:,.0f} "
-        f"| {import_rate / base_rows_s:.2f} | | < 2 s {_mark(imported.seconds < IMPORT_MAX_S)} |",
-    ]
+        "| task | rows | seconds | rows/s | × base rows/s | ref × base | × ref "
+        "| worker RSS growth MB | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        _task_row(
+            "CSV export (streamed)", export, base_rows_s, reference.task(run.kind, "export"),
+            (f"{export.rss_growth / MB:.1f}",
+             f"growth < 30 MB {_mark(export.rss_growth < EXPORT_RSS_MAX)}"),
+        ),
+        _task_row(
+            "CSV import", imported, base_rows_s, reference.task(run.kind, "import"),
+            ("", f"< 2 s {_mark(imported.seconds < IMPORT_MAX_S)}"),
+        ),
+    ]  # fmt: skip
     if run.small_list:
-        large = next(p.load for p in run.rendered if p.name == "list: first page")
-        growth = large.p50_ms / run.small_list.p50_ms
-        rows += [
-            "",
-            f"List first page, every view rendered, p50: {large.p50_ms:.1f} ms with "
-            f"{run.data.total_rows:,} expenses "
-            f"({run.data.user_rows:,} the user's) vs {run.small_list.p50_ms:.1f} ms with 1,000: "
-            f"{growth:.2f}× (target ≤ {GROWTH_MAX}×: {_mark(growth <= GROWTH_MAX)}); "
-            f"{run.small_list.requests_per_s:.1f} req/s at 1,000.",
-        ]
+        rows += ["", _growth_line(run)]
     return rows
+
+
+def _growth_line(run: DatabaseRun) -> str:
+    large = next(p.load for p in run.rendered if p.name == "list: first page")
+    growth = large.p50_ms / run.small_list.p50_ms
+    ref = reference.database(run.kind).get("list_growth")
+    was = f"; reference {ref['ratio']:.2f}×" if ref else ""
+    return (
+        f"List first page, every view rendered, p50: {large.p50_ms:.1f} ms with "
+        f"{run.data.total_rows:,} expenses "
+        f"({run.data.user_rows:,} the user's) vs {run.small_list.p50_ms:.1f} ms with 1,000: "
+        f"{growth:.2f}× (target ≤ {GROWTH_MAX}×: {_mark(growth <= GROWTH_MAX)}{was}); "
+        f"{run.small_list.requests_per_s:.1f} req/s at 1,000."
+    )
 
 
 def _pg_rows(sqlite: DatabaseRun, pg: DatabaseRun) -> list[str]:
@@ -129,43 +147,46 @@ def _pg_rows(sqlite: DatabaseRun, pg: DatabaseRun) -> list[str]:
     return rows
 
 
-def render(runs: list[DatabaseRun], demo_seconds: float, seconds: int, total: float) -> str:
+def _demo_line(results: Results) -> str:
+    rate = 100_000 / results.demo_seconds
+    x_base = rate / (baseline(results.runs[0]).requests_per_s * BASELINE_ROWS)
+    ref_ratio, relative, ref_check = reference.compare(
+        x_base, reference.figures()["demo_data"], "x_base_rows_s"
+    )
+    return (
+        f"`flask demo-data`, 100,000 rows into a fresh SQLite database: "
+        f"{results.demo_seconds:.1f} s ({rate:,.0f} rows/s, {x_base:.2f}× base rows/s; "
+        f"reference {ref_ratio}×, {relative}× ref); target < 30 s: "
+        f"{_mark(results.demo_seconds < DEMO_MAX_S)}; {ref_check}."
+    )
+
+
+def render(results: Results) -> str:
     """The whole results.md text."""
-    uname = platform.uname()
+    m = results.machine
     lines = [
         "# Benchmark results",
         "",
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {uname.node} ({uname.machine}, "
-        f"{os.cpu_count()} cores, {platform.python_version()}, {_memory()}), load average "
-        f"{os.getloadavg()[0]:.2f} at the end; gunicorn -w 2 (sync), wrk -t{load.THREADS} "
-        f"-c{load.CONNECTIONS}, {seconds} s per page; whole run {total:.0f} s.",
+        f"Run {m.when} UTC on {m.node} ({m.arch}, {m.cores} cores, {m.python}, {m.memory}), "
+        f"load average {m.load_average:.2f} at the end; gunicorn -w 2 (sync), "
+        f"wrk -t{load.THREADS} -c{load.CONNECTIONS}, {results.seconds} s per page; whole run "
+        f"{results.total:.0f} s.",
         "The machine is shared: compare ratios to the baseline (measured before and after the "
-        "app's pages, averaged), not absolute figures.",
+        "app's pages, averaged), not absolute figures. `× ref` is a ratio to the baseline over "
+        "the same ratio in the reference (see its section at the end): target "
+        f"≥ {reference.REF_MIN}×.",
     ]
-    for run in runs:
+    for run in results.runs:
         base = baseline(run)
-        kind = "PostgreSQL" if run.data.url.startswith("postgres") else "SQLite"
-        lines += ["", f"## {kind} ({run.data.total_rows:,} expenses, "
+        lines += ["", f"## {run.kind} ({run.data.total_rows:,} expenses, "
                   f"{run.data.user_rows:,} for the measured user)", ""]  # fmt: skip
-        lines += [REPEAT_TITLE, ""] + _page_rows(run.pages, base)
-        lines += ["", RENDERED_TITLE, ""] + _page_rows(run.rendered, base)
+        lines += [REPEAT_TITLE, ""] + _page_rows(run.pages, base, run.kind, "repeat")
+        lines += ["", RENDERED_TITLE, ""] + _page_rows(run.rendered, base, run.kind, "rendered")
         lines += _one_off_rows(run, base)
         spread = [b.requests_per_s for b in run.baseline]
         lines.append(f"\nBaseline req/s before and after: {spread[0]:.1f}, {spread[-1]:.1f}.")
-    if len(runs) > 1:
-        lines += _pg_rows(runs[0], runs[1])
-    rate = 100_000 / demo_seconds
-    lines += [
-        "",
-        f"`flask demo-data`, 100,000 rows into a fresh SQLite database: {demo_seconds:.1f} s "
-        f"({rate:,.0f} rows/s, {rate / (baseline(runs[0]).requests_per_s * BASELINE_ROWS):.2f}"
-        f"× base rows/s); target < 30 s: {_mark(demo_seconds < DEMO_MAX_S)}.",
-        "",
-    ]
+    if len(results.runs) > 1:
+        lines += _pg_rows(results.runs[0], results.runs[1])
+    lines += ["", _demo_line(results)]
+    lines += reference.section([run.kind for run in results.runs]) + [""]
     return "\n".join(lines)
-
-
-def _memory() -> str:
-    with open("/proc/meminfo") as meminfo:
-        kb = int(meminfo.readline().split()[1])
-    return f"{kb / MB:.0f} GB RAM"

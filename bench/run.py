@@ -1,7 +1,10 @@
-"""`make bench`: the whole run. Prints a table and writes bench/results.md.
+"""`make bench`: the whole run. Prints a table and writes bench/results.md, and its figures
+to bench/results.json.
 
 Environment: BENCH_SECONDS (per page, default 8), BENCH_DATABASE_URL (also
 measure PostgreSQL; the database is filled with the large dataset).
+`python -m bench --report [FILE]` renders results.md again from saved figures
+(default bench/results.json) without measuring anything, to stdout.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from pathlib import Path
 
-from . import dataset, load, probes, report
+from . import dataset, figures, load, probes, report
 from .dataset import PASSWORD, ROOT, USER, Dataset
+from .figures import DatabaseRun, Page
 from .server import Server
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
@@ -23,26 +27,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 # The app as served, whose page cache answers repeated views of unchanged data,
 # and the same app with the cache off, so that every request renders its page.
 CACHE_OFF = {"PAGE_CACHE_BYTES": "0"}
-
-
-@dataclass
-class Page:
-    name: str
-    path: str
-    load: load.Load
-    rss: int
-    sql: int | None = None
-
-
-@dataclass
-class DatabaseRun:
-    data: Dataset
-    baseline: list[load.Load] = field(default_factory=list)
-    pages: list[Page] = field(default_factory=list)
-    rendered: list[Page] = field(default_factory=list)
-    export: probes.Probe | None = None
-    imported: probes.Probe | None = None
-    small_list: load.Load | None = None
+SAVED = ROOT / "bench" / "results.json"
 
 
 def measure_baseline(data: Dataset) -> load.Load:
@@ -117,6 +102,10 @@ def measure_demo_data() -> float:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--report"]:
+        saved = Path(sys.argv[2]) if len(sys.argv) > 2 else SAVED
+        print(report.render(figures.load_results(saved)))
+        return
     load.wrk_path()
     started = time.perf_counter()
     runs = [measure_database(dataset.sqlite_dataset(), small=True)]
@@ -126,7 +115,11 @@ def main() -> None:
         )
     print("demo-data: 100,000 rows into a fresh database", flush=True)
     demo_seconds = measure_demo_data()
-    text = report.render(runs, demo_seconds, SECONDS, time.perf_counter() - started)
+    results = figures.Results(
+        runs, demo_seconds, SECONDS, time.perf_counter() - started, figures.Machine.now()
+    )
+    figures.save(results, SAVED)
+    text = report.render(results)
     print(text)
     (ROOT / "bench" / "results.md").write_text(text)
 
