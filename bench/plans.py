@@ -26,6 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from expenses_app.expenses.csv_format import HEADER
 from expenses_app.extensions import db
 
 from .profile_pages import CSRF, build_database, logged_in_client
@@ -66,31 +67,30 @@ def _plan(app: Flask, statement: str, parameters: object) -> list[str]:
         return [row[-1] for row in rows]
 
 
+def _search_plan_ok(plan: list[str], steps: list[str]) -> bool:
+    found = [next((i for i, d in enumerate(plan) if d.startswith(step)), -1) for step in steps]
+    scans = any(re.match(r"(SCAN|SEARCH) expenses\b(?!.*\(id=\?\))", d) for d in plan)
+    return -1 not in found and found == sorted(found) and not scans
+
+
 def search_plans(app: Flask, client: FlaskClient) -> list[tuple[str, bool, list[str]]]:
     results = []
     for query, steps in SEARCH_STEPS.items():
         for sort in SORTS:
             path = f"/expenses/?q={query}&sort={sort}&min=1"
             searched = _captured(
-                app, lambda s: "expense_search_rows" in s, lambda: client.get(path)
+                app, lambda s: "expense_search_rows" in s, lambda path=path: client.get(path)
             )
             for statement, parameters in searched:
                 plan = _plan(app, statement, parameters)
-                found = [
-                    next((i for i, d in enumerate(plan) if d.startswith(s)), -1) for s in steps
-                ]
-                in_order = -1 not in found and found == sorted(found)
-                scans = any(re.match(r"(SCAN|SEARCH) expenses\b(?!.*\(id=\?\))", d) for d in plan)
-                results.append((f"search {path}", in_order and not scans, plan))
+                results.append((f"search {path}", _search_plan_ok(plan, steps), plan))
     return results
 
 
 def import_plan(app: Flask, client: FlaskClient) -> list[tuple[str, bool, list[str]]]:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        ("date", "amount", "category", "description", "payment_method", "tags", "notes")
-    )
+    writer.writerow(HEADER)
     writer.writerow(("2024-01-31", "12.50", "Food", "Lunch", "cash", "", ""))
     token = CSRF.search(client.get("/expenses/import").get_data(as_text=True)).group(1)
     data = {"csrf_token": token, "file": (io.BytesIO(out.getvalue().encode()), "plan.csv")}
