@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 from flask import Flask, current_app, has_request_context, request, url_for
 
 from .charts import chart_svg
+from .models import payment_method_label
 from .money import format_money, format_plain
 
 # What Werkzeug leaves unquoted in a query value (werkzeug.urls._urlencode).
@@ -119,6 +120,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["plain_money"] = format_plain
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["payment_method"] = payment_method_label
     app.jinja_env.globals["chart_svg"] = chart_svg
     app.jinja_env.autoescape = True
     app.jinja_env.add_extension("jinja2.ext.do")

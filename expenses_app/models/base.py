@@ -25,6 +25,16 @@ NAMING_CONVENTION = {
 DERIVED = {"derived": True}
 
 
+def name_key(name: str) -> str:
+    """The key a name is unique by, ignoring case and spacing (" Food " == "food").
+
+    Fills the `name_key` columns of categories and tags and `users.username_key`,
+    and every lookup by name goes through it, so a plain unique index is
+    case-insensitive on both databases.
+    """
+    return " ".join(name.split()).casefold()
+
+
 def stored_tables(metadata: MetaData) -> list[Table]:
     """The tables holding data of their own, parents first (what a backup writes)."""
     return [table for table in metadata.sorted_tables if not table.info.get("derived")]
