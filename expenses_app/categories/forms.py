@@ -86,7 +86,7 @@ class CategoryForm(AppForm):
     def values(self) -> CategoryValues:
         return CategoryValues(
             name=self.name.data,
-            color=self.color.data.lower(),
+            color=self.color.data,
             icon=self.icon.data or None,
             description=self.description.data or None,
         )
