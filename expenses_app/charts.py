@@ -9,17 +9,16 @@ gets a table on its page for screen readers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .models import is_hex_color
 from .money import format_money
 
 DEFAULT_COLOR = "#0f766e"
 STATUS_COLORS = {"ok": "#15803d", "warning": "#d97706", "over": "#b91c1c"}
 LABEL_LENGTH = 28
-_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # Horizontal bars: a label line, then the bar, per row.
 BARS_WIDTH = 400
@@ -71,7 +70,7 @@ class Chart:
 
 def safe_color(color: str | None, default: str = DEFAULT_COLOR) -> str:
     """`color` when it is `#rrggbb`, otherwise `default`: only known-good values reach SVG."""
-    return color if color and _HEX_COLOR.match(color) else default
+    return color if color and is_hex_color(color) else default
 
 
 def short(label: str, length: int = LABEL_LENGTH) -> str:

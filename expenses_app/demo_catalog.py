@@ -21,7 +21,7 @@ class Profile:
     payment_weights: tuple[int, int, int, int, int, int]  # in PAYMENT_METHODS order
 
 
-# Keys are category keys (casefolded names) of the default categories.
+# Keys are the name_key()s of the default categories.
 PROFILES: dict[str, Profile] = {
     "food": Profile(
         34,

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, insert
 
 from . import clock
-from .auth.services import normalise_email, username_key
+from .auth.services import normalise_email
 from .categories.services import ensure_default_categories
 from .demo_catalog import GENERIC, NOTES, PROFILES, TAG_NAMES, Item
 from .expenses.services import resolve_tags
 from .extensions import db
-from .models import PAYMENT_METHODS, Category, Expense, User, expense_tags
+from .models import PAYMENT_METHODS, Category, Expense, User, expense_tags, name_key
 from .scoping import owned
 
 CHUNK_ROWS = 5000
@@ -49,7 +49,7 @@ def create_demo_user(username: str, password_hash: str) -> User:
     user = User(
         email=normalise_email(f"{username}@example.com"),
         username=username.strip(),
-        username_key=username_key(username),
+        username_key=name_key(username),
         password_hash=password_hash,
         is_verified=True,
     )
@@ -71,6 +71,7 @@ class _Generator:
     """Draws expense rows for one user (weights accumulated once: this runs a million times)."""
 
     def __init__(self, rng: random.Random, user_id: uuid.UUID, today: dt.date) -> None:
+        """Read the user's categories and create the demo tags (flushed, not committed)."""
         self.rng = rng
         self.user_id = user_id
         self.today = today
@@ -89,6 +90,7 @@ class _Generator:
         self.tag_ids = [tag.id for tag in tags]
 
     def expense(self) -> tuple[dict[str, Any], list[uuid.UUID]]:
+        """One expense row for a Core insert, and the ids of the tags it gets."""
         rng = self.rng
         category_id, profile = rng.choices(self.categories, cum_weights=self.category_weights)[0]
         item = rng.choice(profile.items)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from .auth import limiter_storage  # noqa: F401  (registers the app-database:// scheme)
+from .auth.limiter_storage import register_storage_scheme
 from .auth.sessions import configure_login
 from .database import configure_engines
 from .extensions import csrf, db, limiter, migrate
@@ -33,6 +33,7 @@ def configure_limiter(app: Flask) -> None:
     init_app. So it is always initialised, and a request filter asks the
     current app's setting on every request.
     """
+    register_storage_scheme()
     enabled = app.config["RATELIMIT_ENABLED"]
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)

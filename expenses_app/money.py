@@ -11,6 +11,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from .models import MAX_AMOUNT
+from .models.types import CENT
 
 # ASCII digits only (re.ASCII: a bare \d also matches Arabic-Indic or fullwidth
 # digits, which int() and Decimal would accept). Decimal would also take "1e3",
@@ -56,6 +57,7 @@ def parse_cents(text: str | None) -> int:
 
 
 def _why_not_an_amount(raw: str) -> str:
+    """The message for text the amount pattern refused: the likeliest mistake first."""
     if not raw:
         return "Enter an amount."
     if raw.startswith("-"):
@@ -73,12 +75,12 @@ def format_money(value: Decimal | int | None) -> str:
     """`1234.5` -> `1,234.50`: two decimals, thousands separated (the `money` filter)."""
     if value is None:
         return ""
-    return f"{Decimal(value).quantize(Decimal('0.01')):,.2f}"
+    return f"{Decimal(value).quantize(CENT):,.2f}"
 
 
 def format_plain(value: Decimal | int) -> str:
     """`1234.5` -> `1234.50`: for files and form values, where separators get in the way."""
-    return f"{Decimal(value).quantize(Decimal('0.01')):.2f}"
+    return f"{Decimal(value).quantize(CENT):.2f}"
 
 
 class AmountField(Field):

@@ -10,6 +10,7 @@ import datetime as dt
 
 from flask import Flask
 
+from .models import payment_method_label
 from .money import format_money, format_plain
 
 
@@ -33,5 +34,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["plain_money"] = format_plain
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["payment_method"] = payment_method_label
     app.jinja_env.autoescape = True
     app.jinja_env.add_extension("jinja2.ext.do")

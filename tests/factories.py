@@ -14,10 +14,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from expenses_app.auth.passwords import hash_password
-from expenses_app.auth.services import normalise_email, username_key
-from expenses_app.categories.services import category_key, ensure_default_categories
+from expenses_app.auth.services import normalise_email
+from expenses_app.categories.services import ensure_default_categories
 from expenses_app.extensions import db
-from expenses_app.models import Budget, Category, Expense, Receipt, Tag, User
+from expenses_app.models import Budget, Category, Expense, Receipt, Tag, User, name_key
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -46,7 +46,7 @@ def make_user(
         user = User(
             email=normalise_email(email),
             username=username,
-            username_key=username_key(username),
+            username_key=name_key(username),
             password_hash=hash_password(password),
         )
         db.session.add(user)
@@ -68,7 +68,7 @@ def make_category(
     name = name or f"Category {next(_counter)}"
     with app.app_context():
         category = Category(
-            user_id=user_id, name=name, name_key=category_key(name), color=color, icon=icon
+            user_id=user_id, name=name, name_key=name_key(name), color=color, icon=icon
         )
         db.session.add(category)
         db.session.commit()
@@ -79,7 +79,7 @@ def category_id(app: Flask, user_id: uuid.UUID, name: str) -> uuid.UUID:
     with app.app_context():
         return db.session.scalar(
             select(Category.id).where(
-                Category.user_id == user_id, Category.name_key == category_key(name)
+                Category.user_id == user_id, Category.name_key == name_key(name)
             )
         )
 
@@ -114,10 +114,10 @@ def make_expense(
         tag_rows = []
         for name in tags:
             tag = db.session.scalar(
-                select(Tag).where(Tag.user_id == user_id, Tag.name_key == name.casefold())
+                select(Tag).where(Tag.user_id == user_id, Tag.name_key == name_key(name))
             )
             if tag is None:
-                tag = Tag(user_id=user_id, name=name, name_key=name.casefold())
+                tag = Tag(user_id=user_id, name=name, name_key=name_key(name))
                 db.session.add(tag)
             tag_rows.append(tag)
         expense.tags = tag_rows

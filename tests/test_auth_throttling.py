@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from flask_limiter.util import get_qualified_name
+from limits.storage import storage_from_string
 from sqlalchemy import select
 
 from expenses_app.auth import throttling
-from expenses_app.auth.limiter_storage import DatabaseStorage
+from expenses_app.auth.limiter_storage import SCHEME, DatabaseStorage, register_storage_scheme
 from expenses_app.extensions import db, limiter
 from expenses_app.models import RateLimitCounter
 
@@ -146,6 +147,11 @@ def test_storage_counts_windows_and_expires_them(app, throttled):
 
 def test_limiter_uses_the_database_storage(app):
     assert isinstance(limiter.storage, DatabaseStorage)
+
+
+def test_the_storage_scheme_is_registered_by_a_call_once(app):
+    assert register_storage_scheme() is register_storage_scheme()
+    assert type(storage_from_string(f"{SCHEME}://")) is register_storage_scheme()
 
 
 def free_port() -> int:

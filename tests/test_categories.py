@@ -106,6 +106,8 @@ def test_duplicate_name_in_any_case_is_refused(app, client, logged_in, name):
         {"name": "x" * 51, "color": "#123456"},
         {"name": "Pe\x00ts", "color": "#123456"},
         {"name": "Pets", "color": "#123456", "icon": "x" * 17},
+        {"name": "Pets", "color": "#123456", "icon": "a\tb"},
+        {"name": "Pets", "color": "#1234567"},
         {"name": "Pets", "color": "#123456", "description": "a\x00b"},
     ],
 )

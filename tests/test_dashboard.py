@@ -5,9 +5,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from expenses_app.budgets.services import budgets_progress
-from expenses_app.dashboard.queries import build_dashboard, months_back
+from expenses_app.dashboard.queries import build_dashboard
+from expenses_app.months import last_day, months_back
 from expenses_app.reads import Span, group_totals
-from expenses_app.reads.shape import last_day
 
 from .conftest import count_queries, data_statements
 from .factories import make_budget, make_expense, make_user

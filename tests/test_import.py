@@ -15,7 +15,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from expenses_app.expenses import csv_import, csv_import_store
 from expenses_app.expenses.csv_format import HEADER, expense_row
 from expenses_app.extensions import db
-from expenses_app.models import Category, Expense
+from expenses_app.models import (
+    CATEGORY_NAME_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    TAGS_PER_EXPENSE,
+    Category,
+    Expense,
+)
 
 from .conftest import count_queries, login, post_form
 from .factories import make_category, make_expense, make_user
@@ -376,7 +384,18 @@ def test_tags_are_shared_with_existing_ones_case_insensitively(app, client, logg
             "not valid CSV",
         ),
         ((HEADER_LINE + '\n2024-01-01,1.00,Food,"bad"quote,cash,,\n').encode(), "not valid CSV"),
-        ((HEADER_LINE + "\n2024-01-01,1.00,Food,nul\x00here,cash,,\n").encode(), "NUL"),
+        (
+            (HEADER_LINE + "\n2024-01-01,1.00,Food,nul\x00here,cash,,\n").encode(),
+            "the description field contains control characters",
+        ),
+        (
+            (HEADER_LINE + "\n2024-01-01,1.00,Food,x,cash,,bell\x07\n").encode(),
+            "the notes field contains control characters",
+        ),
+        (
+            (HEADER_LINE + '\n2024-01-01,1.00,Food,x,cash,,"' + "n" * 5001 + '"\n').encode(),
+            "the notes are longer than 5000 characters",
+        ),
     ],
 )
 def test_bad_files_are_refused_cleanly(app, client, logged_in, data, message):
@@ -384,6 +403,35 @@ def test_bad_files_are_refused_cleanly(app, client, logged_in, data, message):
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert expense_count(app, logged_in.id) == 0
+
+
+def test_an_import_at_every_limit_saves_again_unchanged_from_its_edit_form(app, client, logged_in):
+    tags = [f"{n:02d}" + "t" * (TAG_MAX_LENGTH - 2) for n in range(TAGS_PER_EXPENSE)]
+    row = [
+        "2024-01-01",
+        "1.00",
+        "c" * CATEGORY_NAME_MAX_LENGTH,
+        "d" * DESCRIPTION_MAX_LENGTH,
+        "cash",
+        ";".join(tags),
+        "tab\tand\nbreak " + "n" * (NOTES_MAX_LENGTH - 15),
+    ]
+    assert upload(client, csv_bytes(row)).status_code == 200
+    with app.app_context():
+        expense = db.session.scalars(select(Expense).where(Expense.user_id == logged_in.id)).one()
+    form = {
+        "amount": "1.00",
+        "date": "2024-01-01",
+        "category_id": str(expense.category_id),
+        "description": expense.description,
+        "payment_method": "cash",
+        "tags": ", ".join(tags),
+        "notes": expense.notes,
+        "version": "1",
+    }
+    response = post_form(client, f"/expenses/{expense.id}/edit", form)
+    assert response.status_code == 302
+    assert stored(app, logged_in.id)[0][3:] == (row[3], "cash", tuple(tags), row[6])
 
 
 def test_missing_file_is_a_form_error(app, client, logged_in):

@@ -7,9 +7,16 @@ from wtforms import BooleanField, Field, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..form_base import AppForm
+from ..models import EMAIL_MAX_LENGTH, FULL_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from .password_policy import MAX_LENGTH, MIN_LENGTH, password_problem, personal_words
 from .passwords import verify_password
-from .services import email_taken, is_valid_email, is_valid_username, username_taken
+from .services import (
+    USERNAME_RULE,
+    email_taken,
+    is_valid_email,
+    is_valid_username,
+    username_taken,
+)
 
 PASSWORD_HELP = (
     f"At least {MIN_LENGTH} characters; a few unrelated words make a strong, memorable one."
@@ -24,7 +31,7 @@ def _email_field(label: str = "Email") -> StringField:
     return StringField(
         label,
         filters=[_strip],
-        validators=[InputRequired(), Length(max=254)],
+        validators=[InputRequired(), Length(max=EMAIL_MAX_LENGTH)],
         render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"},
     )
 
@@ -59,7 +66,8 @@ def _check_current_password(field: Field, password_hash: str | None) -> None:
 class LoginForm(AppForm):
     login = StringField(
         "Email or username",
-        validators=[InputRequired(), Length(max=254)],
+        # An email is the longest login there is.
+        validators=[InputRequired(), Length(max=EMAIL_MAX_LENGTH)],
         render_kw={"autocomplete": "username", "autofocus": True},
     )
     password = PasswordField(
@@ -75,14 +83,14 @@ class RegisterForm(AppForm):
     username = StringField(
         "Username",
         filters=[_strip],
-        validators=[InputRequired(), Length(max=32)],
-        description="3 to 32 letters, digits, dots, dashes or underscores.",
-        render_kw={"autocomplete": "username", "maxlength": 32},
+        validators=[InputRequired(), Length(max=USERNAME_MAX_LENGTH)],
+        description=f"{USERNAME_RULE}.",
+        render_kw={"autocomplete": "username", "maxlength": USERNAME_MAX_LENGTH},
     )
     full_name = StringField(
         "Full name (optional)",
         filters=[_strip],
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=FULL_NAME_MAX_LENGTH)],
         render_kw={"autocomplete": "name"},
     )
     password = _new_password_field("Password")
@@ -99,7 +107,7 @@ class RegisterForm(AppForm):
 
     def validate_username(self, field: Field) -> None:
         if not is_valid_username(field.data):
-            raise ValidationError("Use 3 to 32 letters, digits, dots, dashes or underscores.")
+            raise ValidationError(f"Use {USERNAME_RULE}.")
         if username_taken(field.data):
             raise ValidationError("This username is taken.")
 
@@ -113,7 +121,7 @@ class ProfileForm(AppForm):
     full_name = StringField(
         "Full name",
         filters=[_strip],
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=FULL_NAME_MAX_LENGTH)],
         render_kw={"autocomplete": "name"},
     )
     email = _email_field()

@@ -9,10 +9,17 @@ Each call runs in its own short transaction on the current app's engine,
 independent of the request's session. The limiter object is global, so the
 engine is looked up per call: every app (tests build one per database) uses
 its own. Only the fixed-window strategy is supported, Flask-Limiter's default.
+
+`limits` finds a storage by the scheme of its URI (`RATELIMIT_STORAGE_URI`)
+in a registry that every `Storage` subclass naming a `STORAGE_SCHEME` joins
+when the class is created. `register_storage_scheme()` creates that subclass
+on purpose, so the app registers the scheme with a call, not as the side
+effect of importing this module.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 
 from limits.storage import Storage
@@ -38,7 +45,7 @@ def _engine() -> Engine:
 
 
 class DatabaseStorage(Storage):
-    STORAGE_SCHEME = [SCHEME]
+    """The counters in `rate_limit_counters` (not registered: see register_storage_scheme)."""
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
@@ -97,3 +104,13 @@ class DatabaseStorage(Storage):
     def clear(self, key: str) -> None:
         with _engine().begin() as connection:
             connection.execute(delete(counters).where(counters.c.key == key))
+
+
+@functools.cache
+def register_storage_scheme() -> type[DatabaseStorage]:
+    """Make `app-database://` name `DatabaseStorage` for `limits`; once per process."""
+
+    class RegisteredDatabaseStorage(DatabaseStorage):
+        STORAGE_SCHEME = [SCHEME]
+
+    return RegisteredDatabaseStorage

@@ -120,6 +120,8 @@ def _submitted_form() -> str | None:
 
 
 def _account_forms(user: User, submitted: str | None):
+    """The profile and password forms; only the submitted one reads the request's data."""
+
     def data_for(name: str) -> dict:
         return {} if submitted == name else {"formdata": None}
 
@@ -161,6 +163,7 @@ def account():
 
 
 def _change_password(user: User, new_password: str):
+    """Store the new password, end every session and log this browser in afresh."""
     # Every session ends, this browser's included; it gets a fresh one at once,
     # so a copy of its old session or remember cookie is worthless too.
     remember = is_remembered(user)

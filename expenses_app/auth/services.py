@@ -12,27 +12,31 @@ from sqlalchemy import delete, or_, select
 
 from ..categories.services import ensure_default_categories
 from ..extensions import db
-from ..models import User, utcnow
+from ..models import (
+    EMAIL_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+    User,
+    name_key,
+    utcnow,
+)
 from .passwords import hash_password, needs_rehash, verify_dummy, verify_password
 
-USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,32}")
+USERNAME_RE = re.compile(rf"[A-Za-z0-9_.-]{{{USERNAME_MIN_LENGTH},{USERNAME_MAX_LENGTH}}}")
+USERNAME_RULE = (
+    f"{USERNAME_MIN_LENGTH} to {USERNAME_MAX_LENGTH} letters, digits, dots, dashes or underscores"
+)
 # Deliberately loose: one @, no spaces, a dot in the domain. Proving an address
 # works needs an email round trip, which this self-hosted app does not send.
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-EMAIL_MAX_LENGTH = 254
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def username_key(username: str) -> str:
-    """The case-insensitive identity of a username."""
-    return username.strip().casefold()
-
-
 def is_valid_username(username: str) -> bool:
-    """3 to 32 of letters, digits, `_`, `-`, `.` (already trimmed)."""
+    """USERNAME_RULE: letters, digits, `_`, `-`, `.` (already trimmed)."""
     return USERNAME_RE.fullmatch(username) is not None
 
 
@@ -47,7 +51,7 @@ def find_user_by_login(login: str) -> User | None:
         return None
     return db.session.scalar(
         select(User).where(
-            or_(User.email == normalise_email(login), User.username_key == username_key(login))
+            or_(User.email == normalise_email(login), User.username_key == name_key(login))
         )
     )
 
@@ -63,7 +67,7 @@ def email_taken(email: str, *, except_user_id: uuid.UUID | None = None) -> bool:
 def username_taken(username: str) -> bool:
     """Whether an account already uses `username` in any letter case."""
     return (
-        db.session.scalar(select(User.id).where(User.username_key == username_key(username)))
+        db.session.scalar(select(User.id).where(User.username_key == name_key(username)))
         is not None
     )
 
@@ -77,7 +81,7 @@ def register_user(*, email: str, username: str, password: str, full_name: str | 
     user = User(
         email=normalise_email(email),
         username=username.strip(),
-        username_key=username_key(username),
+        username_key=name_key(username),
         full_name=(full_name or "").strip() or None,
         password_hash=hash_password(password),
     )

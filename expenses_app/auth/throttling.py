@@ -21,6 +21,7 @@ from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
+from ..models import name_key
 from .events import security_event
 
 # The views decorated by limit_login_attempts.
@@ -30,7 +31,7 @@ _throttled_views: set[Callable] = set()
 def account_key() -> str:
     """The account a login attempt names, normalised and hashed (the counter
     table then holds no email addresses, and keys stay short)."""
-    login = request.form.get("login", "").strip().casefold()
+    login = name_key(request.form.get("login", ""))
     return "account:" + hashlib.sha256(login.encode()).hexdigest()[:32]
 
 

@@ -16,13 +16,14 @@ from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
 from ..models import PERIODS, Category
 from ..money import AmountField, amount_required
+from ..months import first_day
 from ..scoping import owned
 from .periods import PERIOD_NAMES
 from .services import BudgetValues
 
 
 def first_of_month() -> dt.date:
-    return clock.today().replace(day=1)
+    return first_day(clock.today())
 
 
 class BudgetForm(AppForm):

@@ -8,9 +8,10 @@ time zone in here.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
+
+from ..months import first_day, last_day
 
 HISTORY_LIMIT = 24
 WEEK_TAIL = dt.timedelta(days=6)
@@ -52,8 +53,7 @@ def calendar_period(kind: str, day: dt.date) -> Period:
         sunday = dt.date.max if dt.date.max - monday < WEEK_TAIL else monday + WEEK_TAIL
         return Period(monday, sunday)
     if kind == "monthly":
-        last = calendar.monthrange(day.year, day.month)[1]
-        return Period(day.replace(day=1), day.replace(day=last))
+        return Period(first_day(day), last_day(day))
     if kind == "yearly":
         return Period(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
     raise ValueError(f"unknown budget period {kind!r}")

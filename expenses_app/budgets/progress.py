@@ -13,11 +13,11 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import cached_property
 
 from ..charts import STATUS_COLORS, Chart, ChartItem, bar_chart
-from ..money import format_money
+from ..models.types import CENT
+from ..money import ZERO, format_money
 from .periods import PERIOD_NAMES, Period
 
 WARNING_SHARE = Decimal("0.8")
-CENT = Decimal("0.01")
 OVERALL_NAME = "Overall"
 
 
@@ -86,7 +86,7 @@ class BudgetProgress:
 
     @property
     def over_by(self) -> Decimal:
-        return max(Decimal("0.00"), self.spent - self.amount)
+        return max(ZERO, self.spent - self.amount)
 
     @cached_property
     def status(self) -> str:

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
-from wtforms import ColorField, SelectField, StringField, TextAreaField
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    Optional,
-    Regexp,
-    ValidationError,
-)
+from wtforms import ColorField, Field, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..form_base import AppForm, VersionField
+from ..form_base import CONTROL_CHARACTERS_MESSAGE, AppForm, VersionField, has_control_characters
 from ..form_choices import as_uuid
-from .services import DEFAULT_COLOR, CategoryValues, is_name_taken
-
-COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-# PostgreSQL refuses NUL in text, and no other control character belongs in a
-# one-line name (whitespace is collapsed by the filter before this runs).
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+from ..models import (
+    CATEGORY_DESCRIPTION_MAX_LENGTH,
+    CATEGORY_NAME_MAX_LENGTH,
+    DEFAULT_COLOR,
+    ICON_MAX_LENGTH,
+    is_hex_color,
+)
+from .services import CategoryValues, is_name_taken
 
 
 def _one_line(text: str | None) -> str | None:
@@ -36,40 +29,44 @@ def _strip(text: str | None) -> str | None:
     return text.strip() if text is not None else None
 
 
-def _no_control_characters(form: FlaskForm, field: Any) -> None:
-    if field.data and _CONTROL_CHARS.search(field.data):
-        raise ValidationError("Remove the control characters from this field.")
+def _check_one_line(_form: AppForm, field: Field) -> None:
+    # AppForm lets tabs and line breaks through (text areas need them); an
+    # icon is one short line, and its filter only trims the ends.
+    if field.data and has_control_characters(field.data, one_line=True):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE)
+
+
+def _check_color(_form: AppForm, field: Field) -> None:
+    if not is_hex_color(field.data):
+        raise ValidationError("Use a colour like #1a2b3c.")
 
 
 class CategoryForm(AppForm):
     name = StringField(
         "Name",
         filters=[_one_line],
-        validators=[DataRequired("Enter a name."), Length(max=50), _no_control_characters],
-        render_kw={"autocomplete": "off", "maxlength": 50},
+        validators=[DataRequired("Enter a name."), Length(max=CATEGORY_NAME_MAX_LENGTH)],
+        render_kw={"autocomplete": "off", "maxlength": CATEGORY_NAME_MAX_LENGTH},
     )
     color = ColorField(
         "Colour",
         default=DEFAULT_COLOR,
         filters=[_strip],
-        validators=[
-            InputRequired("Choose a colour."),
-            Regexp(COLOR_RE, message="Use a colour like #1a2b3c."),
-        ],
+        validators=[InputRequired("Choose a colour."), _check_color],
         description="Shown as a dot next to the name; the name and icon always show too.",
     )
     icon = StringField(
         "Icon",
         filters=[_strip],
-        validators=[Optional(), Length(max=16), _no_control_characters],
+        validators=[Optional(), Length(max=ICON_MAX_LENGTH), _check_one_line],
         description="Optional: an emoji or a few letters.",
-        render_kw={"autocomplete": "off", "maxlength": 16},
+        render_kw={"autocomplete": "off", "maxlength": ICON_MAX_LENGTH},
     )
     description = TextAreaField(
         "Description",
         filters=[_strip],
-        validators=[Optional(), Length(max=500)],
-        render_kw={"maxlength": 500, "rows": 3},
+        validators=[Optional(), Length(max=CATEGORY_DESCRIPTION_MAX_LENGTH)],
+        render_kw={"maxlength": CATEGORY_DESCRIPTION_MAX_LENGTH, "rows": 3},
     )
 
     def __init__(
@@ -89,7 +86,7 @@ class CategoryForm(AppForm):
     def values(self) -> CategoryValues:
         return CategoryValues(
             name=self.name.data,
-            color=self.color.data.lower(),
+            color=self.color.data,
             icon=self.icon.data or None,
             description=self.description.data or None,
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, case, func, select, update
 
 from ..extensions import db
-from ..models import Budget, Category, Expense
+from ..models import DEFAULT_COLOR, Budget, Category, Expense, name_key
 from ..scoping import owned
 from ..versioning import check_version, flush_edit
 
@@ -31,11 +31,6 @@ DEFAULT_CATEGORIES = (
 )
 
 
-def category_key(name: str) -> str:
-    """The case-insensitive identity of a category name ("Food" == " food ")."""
-    return " ".join(name.split()).casefold()
-
-
 def ensure_default_categories(user_id: uuid.UUID) -> list[str]:
     """Give the user each default category they lack; return the names added.
 
@@ -44,13 +39,13 @@ def ensure_default_categories(user_id: uuid.UUID) -> list[str]:
     existing = set(db.session.scalars(select(Category.name_key).where(Category.user_id == user_id)))
     added = []
     for default in DEFAULT_CATEGORIES:
-        if category_key(default.name) in existing:
+        if name_key(default.name) in existing:
             continue
         db.session.add(
             Category(
                 user_id=user_id,
                 name=default.name,
-                name_key=category_key(default.name),
+                name_key=name_key(default.name),
                 color=default.color,
                 icon=default.icon,
                 is_default=True,
@@ -59,9 +54,6 @@ def ensure_default_categories(user_id: uuid.UUID) -> list[str]:
         added.append(default.name)
     db.session.flush()
     return added
-
-
-DEFAULT_COLOR = "#64748b"
 
 
 class CategoryInUseError(Exception):
@@ -146,7 +138,7 @@ def category_choices(
 
 def is_name_taken(user_id: uuid.UUID, name: str, *, exclude: uuid.UUID | None = None) -> bool:
     """Whether another of the user's categories has this name, ignoring case and spacing."""
-    stmt = owned(Category, user_id=user_id).where(Category.name_key == category_key(name))
+    stmt = owned(Category, user_id=user_id).where(Category.name_key == name_key(name))
     if exclude is not None:
         stmt = stmt.where(Category.id != exclude)
     return db.session.scalar(stmt.with_only_columns(Category.id).limit(1)) is not None
@@ -213,7 +205,7 @@ def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> 
 
 def _assign(category: Category, values: CategoryValues) -> None:
     category.name = values.name
-    category.name_key = category_key(values.name)
+    category.name_key = name_key(values.name)
     category.color = values.color.lower()
     category.icon = values.icon or None
     category.description = values.description or None

@@ -12,8 +12,8 @@ from ..budgets.queries import user_budgets
 from ..budgets.services import budget_windows, current_periods, progress_of
 from ..charts import Chart, ChartItem, bar_chart, column_chart
 from ..money import ZERO
+from ..months import last_day, months_back
 from ..reads import GroupTotal, RecentExpense, Span, overview, recent_expenses
-from ..reads.shape import last_day
 
 TREND_MONTHS = 12
 
@@ -62,12 +62,6 @@ class Dashboard:
             f"Spending per month, {self.trend[0].month:%b %Y} to {self.trend[-1].month:%b %Y}",
             [ChartItem(f"{m.month:%b}", m.total) for m in self.trend],
         )
-
-
-def months_back(today: dt.date, count: int) -> list[dt.date]:
-    """The first days of the `count` months up to and including today's, oldest first."""
-    index = today.year * 12 + today.month - 1
-    return [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
 
 
 def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:

@@ -20,19 +20,24 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from ..categories.services import category_key
-from ..models import PAYMENT_METHODS
+from ..form_base import has_control_characters
+from ..models import (
+    CATEGORY_NAME_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    PAYMENT_METHODS,
+    TAG_MAX_LENGTH,
+    TAGS_PER_EXPENSE,
+    name_key,
+)
 from ..money import AmountError, parse_cents
 from .csv_format import HEADER, TAG_SEPARATOR, unescape_cell
-from .services import TAG_MAX_LENGTH, TAGS_PER_EXPENSE, split_tags
+from .services import split_tags
 
 MAX_ROWS = 50_000
 # Larger than any valid cell; a longer one is reported instead of exhausting memory.
 FIELD_SIZE_LIMIT = 100_000
-CATEGORY_MAX_LENGTH = 50
-DESCRIPTION_MAX_LENGTH = 200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 Fingerprint = tuple[dt.date, int, str, str]
 
@@ -94,7 +99,7 @@ def parse_csv(text: str) -> list[ImportRow]:
         _check_header(next(reader, None))
     except csv.Error:
         _check_header(None)
-    cells_reader = _RowReader(has_nul="\x00" in text)
+    cells_reader = _RowReader(has_controls=has_control_characters(text))
     rows: list[ImportRow] = []
     problems: list[str] = []
     start = reader.line_num + 1
@@ -139,10 +144,11 @@ def _check_header(cells: list[str] | None) -> None:
 class _RowReader:
     """Converts and checks lines; each distinct date, category, method and tag list once."""
 
-    def __init__(self, *, has_nul: bool) -> None:
-        # PostgreSQL cannot store NUL in text, and no real expense contains one;
-        # a file without any skips looking for it cell by cell.
-        self.has_nul = has_nul
+    def __init__(self, *, has_controls: bool) -> None:
+        # The forms refuse control characters (and PostgreSQL cannot store NUL),
+        # so an imported expense could not be saved again from its edit form.
+        # A file without any, the usual case, skips looking for them cell by cell.
+        self.has_controls = has_controls
         self.dates: dict[str, tuple[dt.date | None, str | None]] = {}
         self.categories: dict[str, tuple[str, str, str | None]] = {}
         self.methods: dict[str, tuple[str, str | None]] = {}
@@ -154,8 +160,12 @@ class _RowReader:
             return [f"expected {len(HEADER)} fields, found {len(cells)}"]
         raw_date, raw_amount, raw_category, raw_description, raw_method, raw_tags, notes = cells
         reasons = []
-        if self.has_nul and any("\x00" in cell for cell in cells):
-            reasons.append("a field contains a NUL character")
+        if self.has_controls:
+            reasons.extend(
+                f"the {name} field contains control characters"
+                for name, cell in zip(HEADER, cells, strict=True)
+                if has_control_characters(cell)
+            )
         date, problem = self.dates.get(raw_date) or self._date(raw_date)
         if problem:
             reasons.append(problem)
@@ -176,12 +186,16 @@ class _RowReader:
         if problem:
             reasons.append(problem)
         tags, problems = self.tags.get(raw_tags) or self._tags(raw_tags)
+        notes = unescape_cell(notes)
+        if len(notes) > NOTES_MAX_LENGTH:
+            reasons.append(f"the notes are longer than {NOTES_MAX_LENGTH} characters")
         if reasons or problems or date is None:
             return reasons + problems
-        notes = unescape_cell(notes) or None
+        notes = notes or None
         return ImportRow(line, date, cents, category, description, method, tags, notes, key)
 
     def _date(self, raw: str) -> tuple[dt.date | None, str | None]:
+        """An ISO date cell, or why it is not one (the format first, then the calendar)."""
         text = raw.strip()
         if not _ISO_DATE.match(text):
             result = None, f"the date must look like 2024-01-31, not “{text[:20]}”"
@@ -198,11 +212,9 @@ class _RowReader:
         problem = None
         if not name:
             problem = "the category is missing"
-        elif len(name) > CATEGORY_MAX_LENGTH:
-            problem = f"the category is longer than {CATEGORY_MAX_LENGTH} characters"
-        elif _CONTROL_CHARS.search(name):
-            problem = "the category contains control characters"
-        result = self.categories[raw] = name, category_key(name), problem
+        elif len(name) > CATEGORY_NAME_MAX_LENGTH:
+            problem = f"the category is longer than {CATEGORY_NAME_MAX_LENGTH} characters"
+        result = self.categories[raw] = name, name_key(name), problem
         return result
 
     def _method(self, raw: str) -> tuple[str, str | None]:

@@ -12,18 +12,18 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import BigInteger, Date, String, Text, Uuid, func, insert, literal, select
 from sqlalchemy.orm import aliased
 
-from ..categories.services import DEFAULT_COLOR
 from ..database import roomy_sqlite_cache
 from ..extensions import db
-from ..models import Category, Expense, UTCDateTime, expense_tags, utcnow
+from ..models import DEFAULT_COLOR, Category, Expense, UTCDateTime, expense_tags, name_key, utcnow
 from ..scoping import owned
 from .csv_import import Fingerprint, ImportRow
 from .json_rows import JsonRows
-from .services import resolve_tags, tag_key
+from .services import resolve_tags
 
 # Enough for the index pages 10,000 inserts touch in a user's 100,000 expenses.
 INSERT_CACHE_MIB = 64
@@ -146,7 +146,7 @@ def _create_categories(
 
 
 def _resolve_tags(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> dict[str, uuid.UUID]:
-    names = {tag_key(name): name for row in rows for name in row.tags}
+    names = {name_key(name): name for row in rows for name in row.tags}
     tags = resolve_tags(user_id, names.values())
     db.session.flush()
     return {tag.name_key: tag.id for tag in tags}
@@ -161,6 +161,33 @@ def _insert(
     """Two INSERT ... SELECT statements, whatever the number of rows."""
     if not rows:
         return
+    expenses, links = _json_values(rows, category_ids, tag_ids)
+    # One instant for the whole import, as a single transaction would see it.
+    now = literal(utcnow(), UTCDateTime())
+    values = JsonRows(expenses, list(_ROW_COLUMNS.values()))
+    db.session.execute(
+        insert(Expense.__table__).from_select(
+            [*_ROW_COLUMNS, "user_id", "created_at", "updated_at", "version"],
+            select(*values.columns, literal(user_id, Uuid()), now, now, literal(1)).select_from(
+                values.table
+            ),
+        )
+    )
+    if links:
+        pairs = JsonRows(links, (Uuid(), Uuid()))
+        db.session.execute(
+            insert(expense_tags).from_select(
+                ["expense_id", "tag_id"], select(*pairs.columns).select_from(pairs.table)
+            )
+        )
+
+
+def _json_values(
+    rows: Sequence[ImportRow],
+    category_ids: dict[str, uuid.UUID],
+    tag_ids: dict[str, uuid.UUID],
+) -> tuple[list[list[Any]], list[list[str]]]:
+    """The new expenses as `_ROW_COLUMNS` values, and their (expense, tag) links."""
     expenses, links = [], []
     tag_hex = {key: tag_id.hex for key, tag_id in tag_ids.items()}
     category_hex = {key: category_id.hex for key, category_id in category_ids.items()}
@@ -181,25 +208,8 @@ def _insert(
                 row.notes,
             ]
         )
-        links.extend([expense_id, tag_hex[tag_key(tag)]] for tag in row.tags)
-    # One instant for the whole import, as a single transaction would see it.
-    now = literal(utcnow(), UTCDateTime())
-    values = JsonRows(expenses, list(_ROW_COLUMNS.values()))
-    db.session.execute(
-        insert(Expense.__table__).from_select(
-            [*_ROW_COLUMNS, "user_id", "created_at", "updated_at", "version"],
-            select(*values.columns, literal(user_id, Uuid()), now, now, literal(1)).select_from(
-                values.table
-            ),
-        )
-    )
-    if links:
-        pairs = JsonRows(links, (Uuid(), Uuid()))
-        db.session.execute(
-            insert(expense_tags).from_select(
-                ["expense_id", "tag_id"], select(*pairs.columns).select_from(pairs.table)
-            )
-        )
+        links.extend([expense_id, tag_hex[name_key(tag)]] for tag in row.tags)
+    return expenses, links
 
 
 def _date_order(row: ImportRow) -> tuple[dt.date, str]:

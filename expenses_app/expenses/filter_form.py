@@ -14,7 +14,7 @@ from typing import Any
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 
 from ..form_base import AppForm
-from .forms import PAYMENT_METHOD_LABELS
+from ..models import PAYMENT_METHOD_LABELS
 
 
 class ExpenseFilterForm(AppForm):

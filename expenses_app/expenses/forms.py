@@ -26,21 +26,18 @@ from .. import clock
 from ..categories.services import category_choices
 from ..form_base import AppForm, VersionField
 from ..form_choices import as_uuid
-from ..models import Expense, Receipt
+from ..models import (
+    DESCRIPTION_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    PAYMENT_METHOD_LABELS,
+    TAG_MAX_LENGTH,
+    TAGS_PER_EXPENSE,
+    Expense,
+    Receipt,
+)
 from ..money import AmountField, amount_required
 from .receipts import ReceiptRejected, ReceiptUpload, read_upload
-from .services import TAG_MAX_LENGTH, TAGS_PER_EXPENSE, ExpenseValues, split_tags
-
-PAYMENT_METHOD_LABELS = {
-    "cash": "Cash",
-    "credit_card": "Credit card",
-    "debit_card": "Debit card",
-    "bank_transfer": "Bank transfer",
-    "mobile_payment": "Mobile payment",
-    "other": "Other",
-}
-DESCRIPTION_MAX_LENGTH = 200
-NOTES_MAX_LENGTH = 5000
+from .services import ExpenseValues, split_tags
 
 
 def _strip(value: Any) -> Any:
@@ -99,6 +96,7 @@ class ExpenseForm(AppForm):
             raise ValidationError(f"Each tag can be at most {TAG_MAX_LENGTH} characters.")
 
     def validate_receipt(self, field: FileField) -> None:
+        """Read and check an uploaded file now, so a bad one is an error under the field."""
         upload = field.data
         if not upload or not hasattr(upload, "stream"):
             return

@@ -1,4 +1,9 @@
-"""`/expenses/import`: upload a CSV in the export's format, all or nothing."""
+"""`/expenses/import`: upload a CSV in the export's format, all or nothing.
+
+The view is registered on the expenses blueprint by routes.py; it lives in its
+own module so the list pages and the CSV import can grow (and be reviewed)
+separately.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ from ..extensions import db
 from ..form_base import AppForm
 from .csv_import import CsvImportError, decode_csv, parse_csv
 from .csv_import_store import import_expenses
-from .routes import bp
 
 log = logging.getLogger(__name__)
 # A file with thousands of bad lines still gives a readable page.
@@ -28,7 +32,6 @@ class ImportForm(AppForm):
     )
 
 
-@bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_csv():
     form = ImportForm()

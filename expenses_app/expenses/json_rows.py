@@ -32,6 +32,7 @@ class JsonRows:
     """
 
     def __init__(self, rows: Sequence[Sequence[Any]], types: Sequence[TypeEngine[Any]]) -> None:
+        """`types[n]` is what the database converts the n-th value of each row to."""
         payload = bindparam(None, json.dumps(rows, ensure_ascii=False, separators=_COMPACT), Text)
         self.table: TableValuedAlias
         self.columns: list[ColumnElement[Any]]

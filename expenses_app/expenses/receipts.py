@@ -13,7 +13,7 @@ import filetype
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
-from ..models import Expense, Receipt
+from ..models import RECEIPT_FILENAME_MAX_LENGTH, Expense, Receipt
 
 # Sniffed type -> the extension a download gets when the original name has none.
 ALLOWED_TYPES = {
@@ -22,7 +22,6 @@ ALLOWED_TYPES = {
     "image/webp": "webp",
     "application/pdf": "pdf",
 }
-FILENAME_MAX_LENGTH = 255
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
 _UNSAFE_IN_QUOTED = re.compile(r'[^\x20-\x7e]|["\\%]')
 # An uploaded file is served only as a download, never rendered in our origin.
@@ -68,7 +67,7 @@ def display_name(original_name: str | None, content_type: str) -> str:
     name = unicodedata.normalize("NFC", _UNSAFE_IN_NAME.sub("", name)).strip(" .")
     if not name:
         name = f"receipt.{ALLOWED_TYPES[content_type]}"
-    return name[-FILENAME_MAX_LENGTH:]
+    return name[-RECEIPT_FILENAME_MAX_LENGTH:]
 
 
 def store_receipt(expense: Expense, upload: ReceiptUpload) -> Receipt:

@@ -1,4 +1,4 @@
-"""The expenses pages: list, create, edit, detail, trash, receipts and CSV export."""
+"""The expenses pages: list, create, edit, detail, trash, receipts, CSV export and import."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from ..scoping import get_owned_or_404
 from ..versioning import EditConflict
 from .export import csv_chunks, export_filename
 from .filter_form import ExpenseFilterForm
-from .forms import PAYMENT_METHOD_LABELS, EditExpenseForm, ExpenseForm
+from .forms import EditExpenseForm, ExpenseForm
+from .import_routes import import_csv
 from .queries import DETAIL_OPTIONS, RECEIPT_OPTIONS, TRASH_PER_PAGE, trash_page
 from .receipts import download_headers, replace_receipt, store_receipt
 from .services import (
@@ -41,11 +42,7 @@ from .services import (
 )
 
 bp = Blueprint("expenses", __name__, url_prefix="/expenses")
-
-
-@bp.app_template_filter("payment_method")
-def payment_method_label(value: str) -> str:
-    return PAYMENT_METHOD_LABELS.get(value, value)
+bp.add_url_rule("/import", view_func=import_csv, methods=["GET", "POST"])
 
 
 def _form_context() -> dict[str, Any]:

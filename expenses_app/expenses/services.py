@@ -15,12 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Expense, Tag, utcnow
+from ..models import Expense, Tag, name_key, utcnow
 from ..scoping import owned
 from ..versioning import check_version, flush_edit
-
-TAG_MAX_LENGTH = 40
-TAGS_PER_EXPENSE = 20
 
 
 @dataclass(frozen=True)
@@ -36,19 +33,14 @@ class ExpenseValues:
     notes: str | None = None
 
 
-def tag_key(name: str) -> str:
-    """The case-insensitive identity of a tag name."""
-    return " ".join(name.split()).casefold()
-
-
 def split_tags(text: str | None, separator: str = ",") -> list[str]:
     """`"food, Work,,food "` -> `["food", "Work"]`: trimmed, blanks and repeats dropped."""
     names: list[str] = []
     seen: set[str] = set()
     for part in (text or "").split(separator):
         name = " ".join(part.split())
-        if name and tag_key(name) not in seen:
-            seen.add(tag_key(name))
+        if name and name_key(name) not in seen:
+            seen.add(name_key(name))
             names.append(name)
     return names
 
@@ -61,7 +53,7 @@ def resolve_tags(user_id: uuid.UUID, names: Iterable[str]) -> list[Tag]:
     at once, and the second must reuse the first's row instead of failing on
     the unique name.
     """
-    wanted = {tag_key(name): name for name in names}
+    wanted = {name_key(name): name for name in names}
     if not wanted:
         return []
     found = _tags_by_key(user_id, wanted)

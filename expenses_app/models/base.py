@@ -26,7 +26,12 @@ DERIVED = {"derived": True}
 
 
 def name_key(name: str) -> str:
-    """The case- and spacing-insensitive key a name is unique by (categories, tags)."""
+    """The key a name is unique by, ignoring case and spacing (" Food " == "food").
+
+    Fills the `name_key` columns of categories and tags and `users.username_key`,
+    and every lookup by name goes through it, so a plain unique index is
+    case-insensitive on both databases.
+    """
     return " ".join(name.split()).casefold()
 
 

@@ -23,16 +23,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, OwnedByUser, SoftDeletable, Timestamps, UUIDPk, Versioned
 from .category import Category
 
-PAYMENT_METHODS = (
-    "cash",
-    "credit_card",
-    "debit_card",
-    "bank_transfer",
-    "mobile_payment",
-    "other",
-)
+# The contract's payment methods, in the order forms offer them, with how pages name them.
+PAYMENT_METHOD_LABELS = {
+    "cash": "Cash",
+    "credit_card": "Credit card",
+    "debit_card": "Debit card",
+    "bank_transfer": "Bank transfer",
+    "mobile_payment": "Mobile payment",
+    "other": "Other",
+}
+PAYMENT_METHODS = tuple(PAYMENT_METHOD_LABELS)
+PAYMENT_METHOD_MAX_LENGTH = 20
+# Field limits shared by the columns, the forms and the CSV import.
+DESCRIPTION_MAX_LENGTH = 200
+# `notes` is TEXT; this keeps a note to what the form and the list can show.
+NOTES_MAX_LENGTH = 5000
+TAG_MAX_LENGTH = 40
+TAGS_PER_EXPENSE = 20
+RECEIPT_FILENAME_MAX_LENGTH = 255
 MAX_AMOUNT = Decimal("9999999999.99")
 LIVE = text("deleted_at IS NULL")
+
+
+def payment_method_label(method: str) -> str:
+    """`credit_card` -> `Credit card` (the `payment_method` filter); unknown values as they are."""
+    return PAYMENT_METHOD_LABELS.get(method, method)
 
 
 # Text-search indexes differ by database (pg_trgm GIN on PostgreSQL; on SQLite a
@@ -119,8 +134,8 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
     # Exact money: whole cents in the column, Decimal in Python (see types.Money).
     amount: Mapped[Decimal] = mapped_column("amount_cents")
     date: Mapped[dt.date]
-    description: Mapped[str] = mapped_column(String(200))
-    payment_method: Mapped[str] = mapped_column(String(20), default="other")
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX_LENGTH))
+    payment_method: Mapped[str] = mapped_column(String(PAYMENT_METHOD_MAX_LENGTH), default="other")
     notes: Mapped[str | None] = mapped_column(Text)
     # RESTRICT: a category in use cannot vanish and take its expenses with it.
     category_id: Mapped[uuid.UUID] = mapped_column(
@@ -154,6 +169,7 @@ class Tag(UUIDPk, OwnedByUser, Base):
     __table_args__ = (UniqueConstraint("user_id", "name_key"),)
 
     name: Mapped[str] = mapped_column(String(TAG_MAX_LENGTH))
+    # base.name_key(name): unique per user.
     name_key: Mapped[str] = mapped_column(String(TAG_MAX_LENGTH))
 
     expenses: Mapped[list[Expense]] = relationship(
@@ -180,7 +196,7 @@ class Receipt(UUIDPk, OwnedByUser, Timestamps, Base):
         ForeignKey("expenses.id", ondelete="CASCADE"), unique=True
     )
     # The name the user uploaded: shown and offered on download, never used as a path.
-    filename: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(RECEIPT_FILENAME_MAX_LENGTH))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))

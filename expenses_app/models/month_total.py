@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import DERIVED, Base
+from .expense import PAYMENT_METHOD_MAX_LENGTH
 
 
 class ExpenseMonthTotal(Base):
@@ -40,7 +41,7 @@ class ExpenseMonthTotal(Base):
     category_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True
     )
-    payment_method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    payment_method: Mapped[str] = mapped_column(String(PAYMENT_METHOD_MAX_LENGTH), primary_key=True)
     expense_count: Mapped[int]
     amount: Mapped[Decimal] = mapped_column("amount_cents")
 

@@ -26,6 +26,7 @@ class Money(TypeDecorator[Decimal]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        """Whole cents; a float or a fraction of a cent is refused, never rounded."""
         if value is None:
             return None
         if isinstance(value, float):

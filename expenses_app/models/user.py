@@ -12,16 +12,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import DERIVED, Base, Timestamps, UUIDPk
 from .types import utcnow
 
+# Field limits shared by the columns, the forms and the account rules.
+EMAIL_MAX_LENGTH = 254  # RFC 5321's longest forward path
+USERNAME_MIN_LENGTH = 3
+USERNAME_MAX_LENGTH = 32
+FULL_NAME_MAX_LENGTH = 120
+
 
 class User(UUIDPk, Timestamps, Base):
     __tablename__ = "users"
 
     # Stored trimmed and lower-cased, so a plain unique index is case-insensitive.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    username: Mapped[str] = mapped_column(String(32))
-    # casefold()ed username: the key that makes usernames unique regardless of case.
-    username_key: Mapped[str] = mapped_column(String(32), unique=True)
-    full_name: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
+    # base.name_key(username): makes usernames unique regardless of case.
+    username_key: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(FULL_NAME_MAX_LENGTH))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     is_verified: Mapped[bool] = mapped_column(default=False)

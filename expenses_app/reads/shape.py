@@ -8,7 +8,6 @@ built per shape, not per value (see `spans.py`).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -19,11 +18,8 @@ from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from ..months import FIRST_INDEX, LAST_INDEX, from_index, last_day, month_index
 from .types import Span
-
-# Month indexes (year * 12 + month - 1) of the dates Python can hold.
-FIRST_MONTH = 1 * 12
-LAST_MONTH = 9999 * 12 + 11
 
 
 class month_key(FunctionElement):  # noqa: N801 - reads like the SQL function it renders
@@ -48,18 +44,6 @@ def _month_key_postgresql(element: month_key, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def _index(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _first_day(index: int) -> dt.date:
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def last_day(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
 def split_span(
     start: dt.date | None, end: dt.date | None
 ) -> tuple[
@@ -70,11 +54,11 @@ def split_span(
     Leftovers are the partial first and last months; when no month is whole
     the whole span is left over.
     """
-    low = None if start is None else _index(start) + (start.day != 1)
-    high = None if end is None else _index(end) - (end != last_day(end))
-    low_clamped = FIRST_MONTH if low is None else low
-    high_clamped = LAST_MONTH if high is None else high
-    if low_clamped > min(high_clamped, LAST_MONTH) or high_clamped < FIRST_MONTH:
+    low = None if start is None else month_index(start) + (start.day != 1)
+    high = None if end is None else month_index(end) - (end != last_day(end))
+    low_clamped = FIRST_INDEX if low is None else low
+    high_clamped = LAST_INDEX if high is None else high
+    if low_clamped > min(high_clamped, LAST_INDEX) or high_clamped < FIRST_INDEX:
         return None, [(start, end)]
     days: list[tuple[dt.date | None, dt.date | None]] = []
     if start is not None and start.day != 1:
@@ -82,8 +66,8 @@ def split_span(
     if end is not None and end != last_day(end):
         days.append((end.replace(day=1), end))
     months = (
-        None if low is None else _first_day(low),
-        None if high is None else _first_day(high),
+        None if low is None else from_index(low),
+        None if high is None else from_index(high),
     )
     return months, days
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ..charts import Chart, ChartItem, bar_chart, column_chart
 from ..expenses.csv_format import escape_cell
+from ..models import payment_method_label
 from ..money import format_plain
 from ..reads import GroupTotal, Span, group_totals, span_totals, untagged_total
 
@@ -63,7 +64,7 @@ def group_label(group: str, key: str) -> str:
         year, month = key.split("-")
         return dt.date(int(year), int(month), 1).strftime("%b %Y")
     if group == "payment_method":
-        return key.replace("_", " ").capitalize()
+        return payment_method_label(key)
     return key
 
 
