@@ -33,6 +33,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _render(code: int, message: str | None, request_id: str | None = None):
+    """The error page for `code` in the layout (JSON under /health), with its status."""
     if request.path.startswith("/health"):
         return jsonify(status="error", error=TITLES.get(code, "error")), code
     if request_ctx.url_adapter is None:
@@ -53,6 +54,7 @@ def _render(code: int, message: str | None, request_id: str | None = None):
 
 
 def _handle_http(exc: HTTPException):
+    """Every HTTP error: a 500 goes to the unexpected-error path, others get their page."""
     if isinstance(exc, InternalServerError):
         return _handle_unexpected(exc.original_exception or exc)
     message = exc.description if isinstance(exc, CSRFError) else None

@@ -82,6 +82,7 @@ class PageCache:
             return page
 
     def put(self, key: PageKey, page: Pieces) -> None:
+        """Keep `page` under `key`, dropping the least recently used pages beyond the bound."""
         # One page may take an eighth of the space, so a few huge pages cannot
         # push out everything else.
         length = _length(page)
@@ -111,6 +112,8 @@ def _note_flash(_sender: Flask, **_extra: Any) -> None:
 
 
 def _key() -> PageKey | None:
+    """The current request's key, or None when its page must not come from (or go into)
+    the cache: not a GET or HEAD, flashed messages waiting, an overlong URL."""
     if request.method not in ("GET", "HEAD") or session.get(FLASHES_KEY):
         return None
     path = request.full_path
@@ -142,6 +145,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def serve(*args: Any, **kwargs: Any) -> Any:
+        """A hit joined with this session's CSRF token, or the view's answer, stored when plain."""
         cache: PageCache | None = current_app.extensions.get(EXTENSION)
         key = _key() if cache is not None else None
         if key is None:

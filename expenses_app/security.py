@@ -27,12 +27,14 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def register_security(app: Flask) -> None:
+    """The proxy fix (when configured) and the security headers on every response."""
     if app.config.get("PROXY_FIX_COUNT"):
         count = app.config["PROXY_FIX_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        """Add the CSP and the other defaults a view did not set itself."""
         headers = response.headers
         defaults = DEFAULT_HEADERS
         if app.config.get("HSTS") and request.is_secure:

@@ -140,6 +140,7 @@ class ExpenseFilters:
 
     @classmethod
     def _sorting(cls, raw: Mapping[str, str]) -> dict[str, Any]:
+        """`sort`, `order`, `page` and `per_page` from the raw query values; 400 when bad."""
         sort = raw["sort"] or "date"
         if sort not in SORTS:
             raise _bad(f"“sort” must be one of {', '.join(SORTS)}.")

@@ -195,23 +195,10 @@ def _category_page(
     (user, category, date) index.
     """
     matching = _matching(user_id, filters)
+    groups = _category_groups(user_id, filters, matching)
+    count = sum(group.count for group in groups)
+    total = sum((group.total for group in groups), ZERO)
     row = source(filters.q)
-    by_name = _by_name_desc if filters.order == "desc" else _by_name_asc
-    if uses_month_totals(filters):
-        rows = grouped_totals(user_id, as_span(filters), "category", by_name).all()
-    else:
-        groups = (
-            matching.with_only_columns(
-                row.category_id.label("key"),
-                func.count(row.id).label("count"),
-                func.sum(row.amount).label("total"),
-            )
-            .group_by(row.category_id)
-            .subquery()
-        )
-        rows = db.session.execute(by_name(groups), {"user_id": user_id}).all()
-    count = sum(row.count for row in rows)
-    total = sum((row.total for row in rows), ZERO)
     members = [
         select(member.c.id)
         for member in (
@@ -221,17 +208,36 @@ def _category_page(
             .limit(limit)
             .offset(offset)
             .subquery()
-            for category_id, offset, limit in _slices(rows, filters.offset, filters.per_page)
+            for category_id, offset, limit in _slices(groups, filters.offset, filters.per_page)
         )
     ]
     return count, total, (union_all(*members) if members else None)
+
+
+def _category_groups(user_id: uuid.UUID, filters: ExpenseFilters, matching: Select) -> list[Row]:
+    """Each matching category's `category_id`, `count` and `total`, in the list's name order:
+    from the monthly totals when the filters allow, else from the matching rows."""
+    by_name = _by_name_desc if filters.order == "desc" else _by_name_asc
+    if uses_month_totals(filters):
+        return grouped_totals(user_id, as_span(filters), "category", by_name).all()
+    row = source(filters.q)
+    groups = (
+        matching.with_only_columns(
+            row.category_id.label("key"),
+            func.count(row.id).label("count"),
+            func.sum(row.amount).label("total"),
+        )
+        .group_by(row.category_id)
+        .subquery()
+    )
+    return db.session.execute(by_name(groups), {"user_id": user_id}).all()
 
 
 def _by_name_asc(groups: Subquery) -> Select:
     """Category groups (`key`, `count`, `total`) in category name order.
 
     The owner condition (bound as `user_id`) changes no answer but keeps
-    PostgreSQL from hashing every user's categories (see `reports.queries`).
+    PostgreSQL from hashing every user's categories (see `totals._categories`).
     """
     return (
         select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)

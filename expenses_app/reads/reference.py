@@ -65,6 +65,7 @@ _CONDITIONS: dict[str, Callable[[uuid.UUID, Any], Any]] = {
 
 
 def _matching(user_id: uuid.UUID, filters: ExpenseFilters) -> Select:
+    """The user's live expenses (joined to their categories) that every set filter matches."""
     active = filters.active_filters()
     if not active <= _CONDITIONS.keys():
         raise NotImplementedError(f"reference.py does not know the filters {sorted(active)}")
@@ -88,6 +89,7 @@ def _order(filters: ExpenseFilters) -> list[Any]:
 
 
 def _listed(expense: Expense) -> ListedExpense:
+    """A loaded expense (category, tags and receipt loaded) as the list shows it."""
     category = expense.category
     return ListedExpense(
         expense.id,
@@ -102,6 +104,7 @@ def _listed(expense: Expense) -> ListedExpense:
 
 
 def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
+    """The page by plain OFFSET over every match in list order, and their count and sum."""
     matching = _matching(user_id, filters)
     count, total = db.session.execute(
         matching.with_only_columns(func.count(Expense.id), func.sum(Expense.amount))
@@ -128,6 +131,7 @@ def export_expenses(user_id: uuid.UUID, filters: ExpenseFilters) -> Iterator[lis
 
 
 def _in_span(user_id: uuid.UUID, span: Span) -> Select:
+    """The user's live expenses inside the span's dates, category and payment method."""
     stmt = owned(Expense, user_id=user_id)
     if span.start is not None:
         stmt = stmt.where(Expense.date >= span.start)
@@ -166,6 +170,7 @@ def _months(user_id: uuid.UUID, span: Span) -> list[GroupTotal]:
 
 
 def group_totals(user_id: uuid.UUID, span: Span, group: str) -> list[GroupTotal]:
+    """One plain GROUP BY over the span's expenses; largest first, months in order."""
     if group == "month":
         return _months(user_id, span)
     total = func.sum(Expense.amount)
@@ -208,6 +213,7 @@ def overview(user_id: uuid.UUID, trend: Span, month: Span, windows: Sequence[Spa
 
 
 def recent_expenses(user_id: uuid.UUID, limit: int = 8) -> list[RecentExpense]:
+    """The newest live expenses by date, then entry time, as ORM rows turned into values."""
     stmt = (
         owned(Expense, user_id=user_id)
         .options(joinedload(Expense.category))

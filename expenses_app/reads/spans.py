@@ -67,6 +67,8 @@ def _filters(stmt: Select, index: int, span: SpanShape, category: Any, payment: 
 
 
 def _parts(index: int, span: SpanShape, group: str | None) -> Iterator[Select]:
+    """The SELECTs of span `index`: its whole months from the monthly totals, then each run
+    of leftover days from the expenses, grouped by `group` (or not at all)."""
     month_keys, day_keys = _keys(group)
     tag = literal(index, Integer).label("span")
     if span.months is not None:

@@ -40,6 +40,7 @@ def group_totals(user_id: uuid.UUID, span: Span, group: str) -> list[GroupTotal]
 
 
 def _scoped_span(user_id: uuid.UUID, span: Span) -> Select:
+    """The user's live expenses in the span, read from `expenses` (for what totals lack)."""
     stmt = owned(Expense, user_id=user_id)
     if span.start is not None:
         stmt = stmt.where(Expense.date >= span.start)
@@ -53,6 +54,7 @@ def _scoped_span(user_id: uuid.UUID, span: Span) -> Select:
 
 
 def _tag_totals(user_id: uuid.UUID, span: Span) -> list[GroupTotal]:
+    """Spending per tag: the monthly totals carry no tags, so this reads the expenses."""
     total = func.sum(Expense.amount).label("total")
     count = func.count(Expense.id).label("count")
     stmt = (
