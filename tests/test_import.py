@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from expenses_app.expenses import csv_import, csv_import_store
@@ -262,40 +262,6 @@ def test_text_that_means_something_to_json_or_sql_is_stored_and_matched_exactly(
     response = upload(client, csv_bytes(*rows))
     assert f"0 imported, {len(rows)} skipped as duplicates" in response.get_data(as_text=True)
     assert stored(app, logged_in.id) == first
-
-
-def test_sqlite_duplicate_check_looks_rows_up_by_amount_and_date(app, client, logged_in):
-    # Re-importing an export of one's own expenses: SQLite, without statistics,
-    # looked each row up in its covering search index by (user, description)
-    # alone, scanning every same-named expense once per row (11 s for 10,000
-    # rows against 100,000 expenses).
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's query planner")
-        engine = db.engine
-    checks = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "json_each" in statement and statement.lstrip().startswith("SELECT"):
-            checks.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        upload(client, csv_bytes(*TRICKY_ROWS))
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    ((statement, parameters),) = checks
-    with app.app_context():
-        plan = [
-            row[-1]
-            for row in db.session.connection().exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", parameters
-            )
-        ]
-    assert any(
-        "ix_expenses_live_amount (user_id=? AND amount_cents=? AND date=?)" in step for step in plan
-    ), plan
-    assert not any("ix_expenses_search" in step for step in plan), plan
 
 
 def test_identical_lines_in_one_file_are_all_kept(app, client, logged_in):
