@@ -1,11 +1,11 @@
 """Every derived structure: data the database computes from other tables, kept in step by
 triggers, never written by the app itself.
 
-| structure            | tables                          | dialects | kept by (migration)        |
-|----------------------|---------------------------------|----------|----------------------------|
-| `monthly-totals`     | expense_month_totals            | both     | triggers on expenses (0005) |
-| `search-index`       | expense_search_users/_rows/_text | SQLite  | triggers on expenses (0006) |
-| `page-cache-version` | users.data_version              | both     | triggers on 7 tables (0007) |
+- `monthly-totals`: expense_month_totals, both dialects; triggers on expenses (0005).
+- `search-index`: expense_search_users, _rows and _text, SQLite only; triggers on
+  expenses (0006).
+- `page-cache-version`: users.data_version, both dialects; triggers on the tables
+  the pages show (0007).
 
 Each record can `check(connection)` (what differs from a plain recomputation
 from the source tables, and any missing trigger) and `rebuild(connection)`
