@@ -17,7 +17,7 @@ def _echo_results(results: dict[str, list[str] | None]) -> None:
         elif not problems:
             click.echo(f"{name}: ok")
         else:
-            click.echo(f"{name}: {len(problems)} difference(s)")
+            click.echo(f"{name}: differs")
             for problem in problems:
                 click.echo(f"  {problem}")
 
