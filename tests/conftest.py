@@ -2,7 +2,9 @@
 
 SQLite always runs; PostgreSQL too when TEST_DATABASE_URL is set. The schema
 is built with `flask db upgrade`, so every run exercises the migrations. After
-each test every table is emptied, so no test sees another's rows.
+each test the derived structures are checked against their sources (a test
+that leaves them out of step fails, unless marked `derived_out_of_step`) and
+every table is emptied, so no test sees another's rows.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,13 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from expenses_app import create_app
+from expenses_app.derived import check_all, month_total_differences, rebuild_all
 from expenses_app.extensions import db
-from expenses_app.models import Expense, ExpenseMonthTotal
 
 from .factories import UserInfo, make_user
 
@@ -60,6 +61,17 @@ def build_app(url: str, **overrides) -> Flask:
     return create_app(settings)
 
 
+OUT_OF_STEP_MARKER = "derived_out_of_step"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{OUT_OF_STEP_MARKER}: the test leaves derived structures out of step on purpose "
+        "(the app fixture rebuilds them instead of failing the test)",
+    )
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def _migrated_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Flask]:
     url = database_url(request.param, tmp_path_factory)
@@ -86,12 +98,32 @@ def empty_all_tables(app: Flask) -> None:
                     connection.execute(table.delete())
 
 
+def derived_out_of_step(app: Flask) -> dict[str, list[str]]:
+    """The derived structures that differ from their sources, with what differs ({} when none)."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            return {name: found for name, found in check_all(connection).items() if found}
+
+
+def rebuild_derived(app: Flask, names: set[str]) -> None:
+    with app.app_context(), db.engine.begin() as connection:
+        rebuild_all(connection, only=names)
+
+
 @pytest.fixture
-def app(_migrated_app: Flask) -> Iterator[Flask]:
-    """The migrated app for one database; every table is empty when the test ends."""
+def app(_migrated_app: Flask, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The migrated app for one database. When the test ends the derived structures must
+    match their sources (they are rebuilt if not, so the next test starts sound), and
+    every table is emptied."""
     _migrated_app.config.update(RATELIMIT_ENABLED=False)
     yield _migrated_app
+    problems = derived_out_of_step(_migrated_app)
+    if problems:
+        rebuild_derived(_migrated_app, set(problems))
     empty_all_tables(_migrated_app)
+    if problems and not request.node.get_closest_marker(OUT_OF_STEP_MARKER):
+        pytest.fail(f"the test left derived structures out of step: {problems}")
 
 
 @pytest.fixture
@@ -182,34 +214,11 @@ def data_statements(statements: list[str]) -> list[str]:
 
 
 def month_totals_drift(app: Flask) -> dict:
-    """Where `expense_month_totals` differs from the live expenses it summarises ({} when exact).
-
-    Rows holding zeros are the same as missing ones (the triggers keep them).
-    """
-    with app.app_context():
-        stored = {
-            (row.user_id, row.month, row.category_id, row.payment_method): (
-                row.expense_count,
-                row.amount,
-            )
-            for row in db.session.scalars(select(ExpenseMonthTotal))
-            if row.expense_count or row.amount
-        }
-        actual: dict = {}
-        for expense in db.session.scalars(select(Expense).where(Expense.deleted_at.is_(None))):
-            key = (
-                expense.user_id,
-                expense.date.replace(day=1),
-                expense.category_id,
-                expense.payment_method,
-            )
-            count, total = actual.get(key, (0, Decimal("0.00")))
-            actual[key] = (count + 1, total + expense.amount)
-    return {
-        key: (stored.get(key), actual.get(key))
-        for key in stored.keys() | actual.keys()
-        if stored.get(key) != actual.get(key)
-    }
+    """Where `expense_month_totals` differs from the live expenses it summarises ({} when exact):
+    key -> ((stored count, cents), (live count, cents)), from the derived registry's check."""
+    with app.app_context(), db.engine.connect() as connection:
+        rows = month_total_differences(connection, limit=1000)
+    return {tuple(row[:4]): (tuple(row[4:6]), tuple(row[6:])) for row in rows}
 
 
 def other_database_kind(app: Flask) -> str:

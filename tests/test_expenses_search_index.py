@@ -14,6 +14,8 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, inspect, or_, select, text, update
 
+from expenses_app.derived.record import existing_triggers
+from expenses_app.derived.search_index import SEARCH_INDEX
 from expenses_app.extensions import db
 from expenses_app.models import Category, Expense, User
 from expenses_app.models.expense_search import (
@@ -136,11 +138,10 @@ def test_search_index_exists(app):
         inspector = inspect(db.session.connection())
         indexes = {ix["name"] for ix in inspector.get_indexes("expenses")}
         if db.engine.dialect.name == "sqlite":
-            triggers = db.session.scalars(
-                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            ).all()
             assert set(inspector.get_table_names()) >= SQLITE_SEARCH_TABLES
-            assert set(SQLITE_SEARCH_TRIGGERS) <= set(triggers)
+            assert SEARCH_INDEX.check(db.session.connection()) == []
+            triggers = {name for name, _ in existing_triggers(db.session.connection())}
+            assert set(SQLITE_SEARCH_TRIGGERS) <= triggers
             assert "ix_expenses_search" not in indexes
         else:
             assert {"ix_expenses_description_trgm", "ix_expenses_notes_trgm"} <= indexes
@@ -421,6 +422,7 @@ def test_migrations_0003_and_0006_go_down_and_up_with_data(tmp_path):
         assert "ix_expenses_search" not in index_names()
         rows = db.session.execute(text("SELECT user_id, description FROM expense_search_rows"))
         assert sorted(rows) == [("u1", "Bagel shop"), ("u1", "Existing bagel"), ("u2", "Bagels")]
+        assert SEARCH_INDEX.check(db.session.connection()) == []
         insert_expense(9, "u1", "Bagel again", day="02")
         db.session.commit()
         matches = db.session.scalars(
@@ -443,5 +445,6 @@ def test_migrations_0003_and_0006_go_down_and_up_with_data(tmp_path):
         )
         upgrade()
         assert db.session.scalar(text("SELECT count(*) FROM expense_search_rows")) == 4
+        assert SEARCH_INDEX.check(db.session.connection()) == []
         db.session.remove()
         db.engine.dispose()

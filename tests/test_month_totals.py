@@ -12,9 +12,11 @@ import pytest
 from flask_migrate import upgrade
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 
 from expenses_app.categories.services import ensure_default_categories
+from expenses_app.derived.month_totals import MONTH_TOTALS
+from expenses_app.derived.record import existing_triggers
 from expenses_app.extensions import db
 from expenses_app.models import Expense, ExpenseMonthTotal, User
 from expenses_app.money import ZERO
@@ -123,13 +125,10 @@ def test_every_write_path_keeps_the_totals_exact(app, client, runner, logged_in)
 
 
 def test_the_triggers_exist_at_the_newest_revision(app):
-    with app.app_context():
-        sqlite = db.engine.dialect.name == "sqlite"
-        if sqlite:
-            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-        else:
-            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-        names = set(db.session.scalars(text(query)))
+    with app.app_context(), db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        names = {name for name, table in existing_triggers(connection) if table == "expenses"}
+        assert MONTH_TOTALS.check(connection) == []
     assert {name for name in names if name.startswith("expense_month_totals")} == (
         {f"expense_month_totals_{op}" for op in ("insert", "update", "delete")}
         if sqlite

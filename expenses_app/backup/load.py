@@ -10,6 +10,7 @@ from sqlalchemy import Table, exists, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, StatementError
 
+from ..derived import check_all
 from ..extensions import db
 from ..models import User, stored_columns, stored_tables
 from ..schema_version import database_revision, is_known_revision, latest_revision
@@ -98,12 +99,30 @@ def _load_table(
             ) from None
 
 
+def _check_derived(connection: Connection) -> None:
+    """Refuse (and so roll back) a restore after which a derived structure differs from the
+    restored rows: the triggers that fill them as the rows go in were missing or wrong."""
+    problems = [
+        f"{name}: {details[0]}" + (f" (and {len(details) - 1} more)" if len(details) > 1 else "")
+        for name, details in check_all(connection).items()
+        if details
+    ]
+    if problems:
+        raise BackupError(
+            "the restored rows and the derived structures built from them differ, so nothing "
+            f"was changed: {'; '.join(problems)}. Run 'flask db check-derived --rebuild' and "
+            "restore again"
+        )
+
+
 def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
     """Replace the database's rows with the backup's; return the tables and row counts.
 
     Refuses a damaged file, a schema revision other than the database's, and
-    (without `force`) a database that holds any row. Everything happens in one
-    transaction, so a failure leaves the database exactly as it was.
+    (without `force`) a database that holds any row, and a load after which a
+    derived structure (`expenses_app/derived`) differs from the loaded rows.
+    Everything happens in one transaction, so a failure leaves the database
+    exactly as it was.
     """
     with ArchiveReader(path) as archive:
         pairs = _match_tables(archive.manifest)
@@ -127,6 +146,7 @@ def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
             connection.execute(
                 update(User).values(data_version=secrets.randbits(62), updated_at=User.updated_at)
             )
+            _check_derived(connection)
         log.info(
             "restore: loaded %s (%s rows, revision %s, replaced existing data: %s)",
             path.name,

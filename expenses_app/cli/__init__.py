@@ -1,4 +1,5 @@
-"""Operator commands: `flask seed-categories`, `purge-trash`, `backup`, `restore`, `demo-data`."""
+"""Operator commands: `flask seed-categories`, `purge-trash`, `backup`, `restore`, `demo-data`,
+`db check-derived`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from flask import Flask
 
 from .backup import backup_command, restore_command
 from .demo import demo_data_command
+from .derived import attach_to_migrate_group
 from .purge import purge_trash_command
 from .seed import seed_categories_command
 
@@ -21,3 +23,4 @@ COMMANDS = (
 def register_cli(app: Flask) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
+    attach_to_migrate_group(app)

@@ -44,7 +44,8 @@ def restore_command(path: Path, force: bool) -> None:
     """Load the backup at PATH into this (migrated) database, in one transaction.
 
     A database that holds any row is refused unless --force is given; then
-    everything in it is replaced, or, if anything fails, nothing changes.
+    everything in it is replaced, or, if anything fails, nothing changes. The
+    derived structures (`flask db check-derived`) are checked before the commit.
     """
     try:
         entries = restore_backup(path, force=force)

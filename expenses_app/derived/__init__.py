@@ -1,0 +1,57 @@
+"""Every derived structure: data the database computes from other tables, kept in step by
+triggers, never written by the app itself.
+
+- `monthly-totals`: expense_month_totals, both dialects; triggers on expenses (0005).
+- `search-index`: expense_search_users, _rows and _text, SQLite only; triggers on
+  expenses (0006).
+- `page-cache-version`: users.data_version, both dialects; triggers on the tables
+  the pages show (0007).
+
+Each record can `check(connection)` (what differs from a plain recomputation
+from the source tables, and any missing trigger) and `rebuild(connection)`
+(triggers created again, rows recomputed). `flask db check-derived [--rebuild]`,
+`flask restore` and the test suite (after every test) run the check.
+
+A change to a derived structure (its table, its triggers) comes with a
+migration that rebuilds it, and its record here then points at that migration.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from .data_version import DATA_VERSION
+from .month_totals import MONTH_TOTALS, month_total_differences
+from .record import DerivedStructure
+from .search_index import SEARCH_INDEX
+
+STRUCTURES: tuple[DerivedStructure, ...] = (MONTH_TOTALS, SEARCH_INDEX, DATA_VERSION)
+
+__all__ = [
+    "STRUCTURES",
+    "DerivedStructure",
+    "check_all",
+    "month_total_differences",
+    "out_of_step",
+    "rebuild_all",
+]
+
+
+def check_all(connection: Connection) -> dict[str, list[str] | None]:
+    """Each structure's differences by name ([] when in step, None where the dialect has none)."""
+    return {
+        structure.name: structure.check(connection) if structure.exists_on(connection) else None
+        for structure in STRUCTURES
+    }
+
+
+def rebuild_all(connection: Connection, only: set[str] | None = None) -> None:
+    """Rebuild every structure the database has (or those named in `only`), in the caller's
+    transaction."""
+    for structure in STRUCTURES:
+        if structure.exists_on(connection) and (only is None or structure.name in only):
+            structure.rebuild(connection)
+
+
+def out_of_step(results: dict[str, list[str] | None]) -> bool:
+    return any(results.values())

@@ -1,0 +1,86 @@
+"""`expense_month_totals` (migration 0005): the count and sum of the live expenses per user,
+month, category and payment method (`models/month_total.py`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Row, text
+from sqlalchemy.engine import Connection
+
+from .record import DerivedStructure, listed, migration, run_as_migration
+
+REVISION = "0005"
+TRIGGERS = {
+    "sqlite": tuple(f"expense_month_totals_{event}" for event in ("insert", "update", "delete")),
+    "postgresql": ("expense_month_totals_apply",),
+}
+FUNCTIONS = {
+    "postgresql": (
+        "expense_month_totals_apply()",
+        "expense_month_totals_add(expenses)",
+        "expense_month_totals_remove(expenses)",
+    )
+}
+# The stored rows beside the live expenses, summed per key: a key whose stored
+# count or sum differs from the expenses' is out of step. Rows holding zeros
+# (the triggers keep them) equal missing ones.
+DIFFERENCES = """
+SELECT {key}, sum(stored_count), sum(stored_cents), sum(live_count), sum(live_cents)
+FROM (
+    SELECT {key}, expense_count AS stored_count, amount_cents AS stored_cents,
+           0 AS live_count, 0 AS live_cents
+    FROM expense_month_totals
+    UNION ALL
+    SELECT user_id, {month}, category_id, payment_method, 0, 0, 1, amount_cents
+    FROM expenses WHERE deleted_at IS NULL
+) AS both_sides
+GROUP BY {key}
+HAVING sum(stored_count) <> sum(live_count) OR sum(stored_cents) <> sum(live_cents)
+ORDER BY {key}
+LIMIT :limit
+"""
+
+
+def month_total_differences(connection: Connection, limit: int) -> list[Row]:
+    """Keys whose stored count and cents differ from the live expenses':
+    (user_id, month, category_id, payment_method, stored count, stored cents,
+    live count, live cents)."""
+    source = migration(REVISION)
+    query = DIFFERENCES.format(key=source.KEY, month=source.MONTH[connection.dialect.name])
+    return list(connection.execute(text(query), {"limit": limit}))
+
+
+def _differences(connection: Connection, limit: int) -> list[str]:
+    def describe(row: Row) -> str:
+        user_id, month, category_id, method, count, cents, live_count, live_cents = row
+        return (
+            f"user {user_id} month {month} category {category_id} {method}: stored "
+            f"{count} expenses, {cents} cents; the expenses say {live_count}, {live_cents}"
+        )
+
+    return listed(month_total_differences(connection, limit + 1), limit, describe)
+
+
+def _recompute(connection: Connection) -> None:
+    source = migration(REVISION)
+    connection.execute(text("DELETE FROM expense_month_totals"))
+    month = source.MONTH[connection.dialect.name]
+    connection.execute(text(source.BACKFILL.format(key=source.KEY, month=month)))
+
+
+def _create_triggers(connection: Connection) -> None:
+    source = migration(REVISION)
+    run_as_migration(connection, lambda: source.create_triggers(connection.dialect.name))
+
+
+MONTH_TOTALS = DerivedStructure(
+    name="monthly-totals",
+    tables=("expense_month_totals",),
+    dialects=frozenset({"sqlite", "postgresql"}),
+    migration=REVISION,
+    kept_by="triggers on expenses (row-level; one plpgsql function on PostgreSQL)",
+    triggers=lambda dialect: dict.fromkeys(TRIGGERS[dialect], "expenses"),
+    functions=FUNCTIONS,
+    create_triggers=_create_triggers,
+    recompute=_recompute,
+    differences=_differences,
+)
