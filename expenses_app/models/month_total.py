@@ -20,7 +20,7 @@ class ExpenseMonthTotal(Base):
     whatever path it takes: forms, import, demo data, restore, category
     moves. Totals over whole months read these few rows instead of every
     expense, so the list's total, the dashboard, budgets and reports cost
-    the same with ten years of history as with one month (see `spending.py`).
+    the same with ten years of history as with one month (see `reads/spans.py`).
     Rows are never removed when their count returns to zero: readers ignore
     those, and keeping them avoids a DELETE in the hot path.
     """

@@ -2,7 +2,7 @@
 
 Routes and services call only what is listed here; nothing outside this
 package builds these statements or knows about the derived tables they read
-(the monthly totals, SQLite's search index: see `derived.py`). Each function
+(the monthly totals, SQLite's search index: see `expenses_app/derived/`). Each function
 of `API` has a plain twin of the same name in `reference.py`, and
 `tests/test_reads_twin.py` asserts that both give the same answers.
 """

@@ -1,6 +1,6 @@
 """Spending totals over date spans: whole months from the monthly totals, the rest from expenses.
 
-`expense_month_totals` (a derived table, see `derived.py`) answers any whole
+`expense_month_totals` (a derived table, see `expenses_app/derived/`) answers any whole
 month with a handful of rows. A span that starts or ends inside a month adds
 the expenses of just those partial months, read from the user's date index.
 So a total costs about the same for one month of history as for ten years.
