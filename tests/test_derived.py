@@ -10,6 +10,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
+from expenses_app import derived
 from expenses_app.derived import STRUCTURES, check_all
 from expenses_app.extensions import db
 from expenses_app.models import Expense, User
@@ -213,3 +214,22 @@ def test_migrating_a_database_with_expenses_builds_every_structure_in_step(scrat
     assert results == {
         name: None if kind == "postgresql" and name == "search-index" else [] for name in NAMES
     }
+
+
+def test_a_rebuild_that_cannot_lock_the_tables_fails_and_changes_nothing(
+    app, runner, user, monkeypatch
+):
+    if dialect_of(app) != "postgresql":
+        pytest.skip("PostgreSQL's lock timeout")
+    monkeypatch.setattr(derived, "LOCK_TIMEOUT", "100ms")
+    make_expense(app, user.id)
+    with app.app_context():
+        db.session.execute(text("UPDATE expense_month_totals SET amount_cents = amount_cents + 1"))
+        db.session.commit()
+        with db.engine.connect() as reader:
+            reader.execute(select(Expense.id))  # a transaction that has read `expenses`
+            refused = check_derived(runner, "--rebuild")
+    assert refused.exit_code == 1
+    assert "could not rebuild, nothing was changed" in refused.output
+    assert reported(check_derived(runner).output)["monthly-totals"] == "differs"
+    assert check_derived(runner, "--rebuild").exit_code == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from ..derived import check_all, out_of_step, rebuild_all
 from ..extensions import db
@@ -39,7 +40,12 @@ def check_derived_command(rebuild: bool) -> None:
             return
         if not rebuild:
             raise SystemExit(1)
-        rebuild_all(connection, only={name for name, problems in results.items() if problems})
+        try:
+            rebuild_all(connection, only={name for name, problems in results.items() if problems})
+        except OperationalError as exc:
+            raise click.ClickException(
+                f"could not rebuild, nothing was changed: {str(exc.orig).strip()}"
+            ) from None
         click.echo("Rebuilt; checking again:")
         results = check_all(connection)
         _echo_results(results)

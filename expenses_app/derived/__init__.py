@@ -18,6 +18,7 @@ migration that rebuilds it, and its record here then points at that migration.
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from .data_version import DATA_VERSION
@@ -25,6 +26,7 @@ from .month_totals import MONTH_TOTALS, month_total_differences
 from .record import DerivedStructure
 from .search_index import SEARCH_INDEX
 
+LOCK_TIMEOUT = "10s"
 STRUCTURES: tuple[DerivedStructure, ...] = (MONTH_TOTALS, SEARCH_INDEX, DATA_VERSION)
 
 __all__ = [
@@ -47,7 +49,14 @@ def check_all(connection: Connection) -> dict[str, list[str] | None]:
 
 def rebuild_all(connection: Connection, only: set[str] | None = None) -> None:
     """Rebuild every structure the database has (or those named in `only`), in the caller's
-    transaction."""
+    transaction.
+
+    On PostgreSQL, dropping a trigger waits for every transaction that has
+    read its table, and every new reader then queues behind it: after
+    LOCK_TIMEOUT the rebuild fails (OperationalError) instead of stalling the app.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     for structure in STRUCTURES:
         if structure.exists_on(connection) and (only is None or structure.name in only):
             structure.rebuild(connection)
