@@ -31,6 +31,11 @@ one itself), any response that is not a plain 200 page, any method but GET
 and HEAD, and the CSRF token, which belongs to the browser's session: it is
 cut out when a page is stored and the current session's token is put back on
 every hit, so one stored page serves every session of its user.
+
+What it buys: `make bench` loads every page both ways, as served ("repeat
+views") and with `PAGE_CACHE_BYTES=0` ("rendered"); `bench/results.md` has
+both. `tests/test_page_cache.py` holds it to the plain path: after each write
+path in turn, every warmed page must equal a fresh render.
 """
 
 from __future__ import annotations
