@@ -17,6 +17,7 @@ from expenses_app.models import Expense, User
 
 from .conftest import count_queries, derived_out_of_step, post_form
 from .factories import category_id, make_category, make_expense
+from .test_month_totals import expense_form as month_totals_form
 from .test_month_totals import old_schema_user
 
 NAMES = [structure.name for structure in STRUCTURES]
@@ -52,15 +53,8 @@ def assert_in_step(app, runner) -> None:
 
 
 def expense_form(category, amount: str, day: dt.date, method: str = "cash") -> dict:
-    return {
-        "amount": amount,
-        "date": day.isoformat(),
-        "category_id": str(category),
-        "description": f"Bought for {amount}",
-        "payment_method": method,
-        "tags": "lunch",
-        "notes": "",
-    }
+    """The expense form with a tag, so that the links' triggers run too."""
+    return month_totals_form(category, amount, day, method, tags="lunch")
 
 
 def test_the_structures_stay_in_step_through_the_forms_purge_and_a_restore(

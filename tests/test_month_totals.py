@@ -29,14 +29,16 @@ from .factories import category_id, make_category, make_expense, make_user
 D = dt.date
 
 
-def expense_form(category: uuid.UUID, amount: str, day: dt.date, method: str = "cash") -> dict:
+def expense_form(
+    category: uuid.UUID, amount: str, day: dt.date, method: str = "cash", tags: str = ""
+) -> dict:
     return {
         "amount": amount,
         "date": day.isoformat(),
         "category_id": str(category),
         "description": f"Bought for {amount}",
         "payment_method": method,
-        "tags": "",
+        "tags": tags,
         "notes": "",
     }
 

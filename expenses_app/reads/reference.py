@@ -130,6 +130,8 @@ def export_expenses(user_id: uuid.UUID, filters: ExpenseFilters) -> Iterator[lis
     yield list(db.session.scalars(stmt))
 
 
+# Written again on purpose, like the filters above: `totals._scoped_span` is the
+# fast path's own, and an oracle must not share the code it checks.
 def _in_span(user_id: uuid.UUID, span: Span) -> Select:
     """The user's live expenses inside the span's dates, category and payment method."""
     stmt = owned(Expense, user_id=user_id)
