@@ -76,10 +76,18 @@ class Results:
     machine: Machine
 
 
+def _shareable(raw_url: str) -> str:
+    """The URL without a password, and a SQLite file named relative to the checkout."""
+    url = make_url(raw_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        url = url.set(database=os.path.relpath(url.database, Path(__file__).resolve().parents[1]))
+    return url.render_as_string(hide_password=True)
+
+
 def save(results: Results, path: Path) -> None:
     data = dataclasses.asdict(results)
-    for run in data["runs"]:  # a password in BENCH_DATABASE_URL stays out of the file
-        run["data"]["url"] = make_url(run["data"]["url"]).render_as_string(hide_password=True)
+    for run in data["runs"]:
+        run["data"]["url"] = _shareable(run["data"]["url"])
     path.write_text(json.dumps(data, indent=1) + "\n")
 
 
