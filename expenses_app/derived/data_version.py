@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from .record import DerivedStructure, listed, migration, run_as_migration
+from .record import DerivedStructure, listed, migration, migration_triggers
 
 REVISION = "0007"
 FUNCTIONS = {
@@ -42,11 +42,6 @@ def _recompute(connection: Connection) -> None:
     connection.execute(text(f"UPDATE users SET data_version = {value}"))
 
 
-def _create_triggers(connection: Connection) -> None:
-    source = migration(REVISION)
-    run_as_migration(connection, lambda: source.create_triggers(connection.dialect.name))
-
-
 DATA_VERSION = DerivedStructure(
     name="page-cache-version",
     tables=("users",),
@@ -55,7 +50,7 @@ DATA_VERSION = DerivedStructure(
     kept_by="triggers on expenses, categories, budgets, tags, receipts, expense_tags, users",
     triggers=lambda dialect: migration(REVISION).trigger_tables(dialect),
     functions=FUNCTIONS,
-    create_triggers=_create_triggers,
+    create_triggers=migration_triggers(REVISION),
     recompute=_recompute,
     differences=_differences,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 
-from .record import DerivedStructure, listed, migration, run_as_migration
+from .record import DerivedStructure, listed, migration, migration_triggers
 
 REVISION = "0005"
 TRIGGERS = {
@@ -67,11 +67,6 @@ def _recompute(connection: Connection) -> None:
     connection.execute(text(source.BACKFILL.format(key=source.KEY, month=month)))
 
 
-def _create_triggers(connection: Connection) -> None:
-    source = migration(REVISION)
-    run_as_migration(connection, lambda: source.create_triggers(connection.dialect.name))
-
-
 MONTH_TOTALS = DerivedStructure(
     name="monthly-totals",
     tables=("expense_month_totals",),
@@ -80,7 +75,7 @@ MONTH_TOTALS = DerivedStructure(
     kept_by="triggers on expenses (row-level; one plpgsql function on PostgreSQL)",
     triggers=lambda dialect: dict.fromkeys(TRIGGERS[dialect], "expenses"),
     functions=FUNCTIONS,
-    create_triggers=_create_triggers,
+    create_triggers=migration_triggers(REVISION),
     recompute=_recompute,
     differences=_differences,
 )

@@ -120,6 +120,17 @@ def run_as_migration(connection: Connection, step: Callable[[], None]) -> None:
         step()
 
 
+def migration_triggers(revision: str) -> Callable[[Connection], None]:
+    """A `create_triggers` step that runs migration `revision`'s own `create_triggers(dialect)`,
+    so the trigger SQL lives in the migration alone."""
+
+    def create(connection: Connection) -> None:
+        source = migration(revision)
+        run_as_migration(connection, lambda: source.create_triggers(connection.dialect.name))
+
+    return create
+
+
 def listed(rows: list, limit: int, describe: Callable) -> list[str]:
     """One line per row (the query fetched `limit + 1`), and a last line when there are more."""
     lines = [describe(row) for row in rows[:limit]]
