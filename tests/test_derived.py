@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from expenses_app import derived
@@ -18,7 +17,6 @@ from expenses_app.models import Expense, User
 from .conftest import count_queries, derived_out_of_step, post_form
 from .factories import category_id, make_category, make_expense
 from .test_month_totals import expense_form as month_totals_form
-from .test_month_totals import old_schema_user
 
 NAMES = [structure.name for structure in STRUCTURES]
 
@@ -191,23 +189,6 @@ def test_check_derived_is_one_of_flask_db_commands(app, runner):
     assert "check-derived" in listed.output and "upgrade" in listed.output
     current = runner.invoke(args=["db", "current"])
     assert current.exit_code == 0, current.output
-
-
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_migrating_a_database_with_expenses_builds_every_structure_in_step(scratch_app, kind):
-    app = scratch_app(kind, migrate=False)
-    with app.app_context():
-        upgrade(revision="0004")
-        user = old_schema_user()
-    make_expense(app, user.id, description="Before the totals", date=dt.date(2024, 2, 29))
-    make_expense(app, user.id, description="In the trash", deleted=True)
-    with app.app_context():
-        upgrade()
-        with db.engine.connect() as connection:
-            results = check_all(connection)
-    assert results == {
-        name: None if kind == "postgresql" and name == "search-index" else [] for name in NAMES
-    }
 
 
 def test_a_rebuild_that_cannot_lock_the_tables_fails_and_changes_nothing(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, update
 
 from expenses_app.categories.services import ensure_default_categories
+from expenses_app.derived import STRUCTURES, check_all
 from expenses_app.derived.month_totals import MONTH_TOTALS
 from expenses_app.derived.record import existing_triggers
 from expenses_app.extensions import db
@@ -156,7 +157,7 @@ def old_schema_user() -> SimpleNamespace:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_the_migration_fills_the_totals_from_existing_expenses(scratch_app, kind):
+def test_migrating_a_database_with_expenses_fills_every_derived_structure(scratch_app, kind):
     app = scratch_app(kind, migrate=False)
     with app.app_context():
         upgrade(revision="0004")
@@ -170,7 +171,14 @@ def test_the_migration_fills_the_totals_from_existing_expenses(scratch_app, kind
         assert span_totals(user.id, [Span(D(2024, 2, 1), D(2024, 2, 29))]) == [
             (3, Decimal("12.00"))
         ]
+    with app.app_context(), db.engine.connect() as connection:
+        results = check_all(connection)
     assert month_totals_drift(app) == {}
+    # Every structure, not only the totals: the search index exists on SQLite only.
+    assert results == {
+        structure.name: None if kind == "postgresql" and structure.name == "search-index" else []
+        for structure in STRUCTURES
+    }
 
 
 @pytest.mark.parametrize(
