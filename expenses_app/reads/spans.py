@@ -73,17 +73,17 @@ def _parts(index: int, span: SpanShape, group: str | None) -> Iterator[Select]:
     tag = literal(index, Integer).label("span")
     if span.months is not None:
         totals = ExpenseMonthTotal
-        stmt = select(
+        # Through the one scoping door, like the expenses below.
+        stmt = owned(totals, user_id=bindparam("user_id")).with_only_columns(
             tag,
             *(key.label("key") for key in month_keys),
             func.sum(totals.expense_count).label("count"),
             func.sum(totals.amount).label("total"),
-        ).where(totals.user_id == bindparam("user_id"))
+        )
         stmt = _where(stmt, f"s{index}_m", span.months, totals.month)
         stmt = _filters(stmt, index, span, totals.category_id, totals.payment_method)
         # Rows of one month share their key: grouped by the month itself, the
-        # key is formatted once per month, not per row (PostgreSQL's to_char
-        # of a few hundred rows was half of the dashboard trend's 0.12 ms).
+        # key is formatted once per month, not once per row of the totals.
         groups = [totals.month] if group == "month" else month_keys
         yield stmt.group_by(*groups)
     for part, bounds in enumerate(span.days):
