@@ -23,6 +23,7 @@ from ..models import Category, Expense, Tag, expense_tags, name_key
 from ..money import ZERO
 from ..scoping import owned
 from .filters import ExpenseFilters
+from .totals import RECENT_LIMIT
 from .types import (
     ExpensePage,
     GroupTotal,
@@ -214,7 +215,7 @@ def overview(user_id: uuid.UUID, trend: Span, month: Span, windows: Sequence[Spa
     )
 
 
-def recent_expenses(user_id: uuid.UUID, limit: int = 8) -> list[RecentExpense]:
+def recent_expenses(user_id: uuid.UUID, limit: int = RECENT_LIMIT) -> list[RecentExpense]:
     """The newest live expenses by date, then entry time, as ORM rows turned into values."""
     stmt = (
         owned(Expense, user_id=user_id)
