@@ -2,7 +2,7 @@
 
 from .base import (
     Base,
-    OwnedByUser,
+    OwnedByLedger,
     SoftDeletable,
     Timestamps,
     UUIDPk,
@@ -36,7 +36,18 @@ from .expense import (
     payment_method_label,
 )
 from .expense_search import SearchRow
-from .month_total import ExpenseMonthTotal
+from .ledger import (
+    INVITE_LIFETIME,
+    INVITE_ROLES,
+    LEDGER_NAME_MAX_LENGTH,
+    PERSONAL_LEDGER_NAME,
+    ROLE_LABELS,
+    ROLES,
+    Ledger,
+    LedgerInvite,
+    LedgerMember,
+)
+from .month_total import HIDDEN, PUBLIC, ExpenseMonthTotal
 from .rate_limit import RateLimitCounter
 from .types import Money, UTCDateTime, utcnow
 from .user import (
@@ -54,6 +65,14 @@ __all__ = [
     "DEFAULT_COLOR",
     "DESCRIPTION_MAX_LENGTH",
     "EMAIL_MAX_LENGTH",
+    "HIDDEN",
+    "INVITE_LIFETIME",
+    "INVITE_ROLES",
+    "LEDGER_NAME_MAX_LENGTH",
+    "PERSONAL_LEDGER_NAME",
+    "PUBLIC",
+    "ROLES",
+    "ROLE_LABELS",
     "FULL_NAME_MAX_LENGTH",
     "ICON_MAX_LENGTH",
     "MAX_AMOUNT",
@@ -71,8 +90,11 @@ __all__ = [
     "Category",
     "Expense",
     "ExpenseMonthTotal",
+    "Ledger",
+    "LedgerInvite",
+    "LedgerMember",
     "Money",
-    "OwnedByUser",
+    "OwnedByLedger",
     "RateLimitCounter",
     "Receipt",
     "SearchRow",

@@ -66,12 +66,16 @@ class Timestamps:
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class OwnedByUser:
-    """Rows that belong to one user; deleting the user deletes them."""
+class OwnedByLedger:
+    """Rows that belong to one ledger; deleting the ledger deletes them.
+
+    Every query for them goes through `scoping.py`, which admits only the
+    ledgers the user is a member of.
+    """
 
     @declared_attr
-    def user_id(cls) -> Mapped[uuid.UUID]:
-        return mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    def ledger_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
 
 
 class SoftDeletable:

@@ -9,14 +9,14 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, OwnedByUser, Timestamps, UUIDPk, Versioned
+from .base import Base, OwnedByLedger, Timestamps, UUIDPk, Versioned
 from .category import Category
 from .expense import MAX_AMOUNT
 
 PERIODS = ("weekly", "monthly", "yearly")
 
 
-class Budget(UUIDPk, OwnedByUser, Timestamps, Versioned, Base):
+class Budget(UUIDPk, OwnedByLedger, Timestamps, Versioned, Base):
     __tablename__ = "budgets"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -26,7 +26,7 @@ class Budget(UUIDPk, OwnedByUser, Timestamps, Versioned, Base):
             name="period_valid",
         ),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
-        Index(None, "user_id"),
+        Index(None, "ledger_id"),
     )
 
     amount: Mapped[Decimal] = mapped_column("amount_cents")

@@ -1,4 +1,4 @@
-"""Categories: each user's own way of sorting spending."""
+"""Categories: each ledger's own way of sorting spending."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from .base import Base, OwnedByUser, Timestamps, UUIDPk, Versioned
+from .base import Base, OwnedByLedger, Timestamps, UUIDPk, Versioned
 
 if TYPE_CHECKING:
     from .expense import Expense
@@ -28,16 +28,16 @@ def is_hex_color(text: str | None) -> bool:
     return text is not None and _HEX_COLOR.fullmatch(text) is not None
 
 
-class Category(UUIDPk, OwnedByUser, Timestamps, Versioned, Base):
+class Category(UUIDPk, OwnedByLedger, Timestamps, Versioned, Base):
     __tablename__ = "categories"
     __table_args__ = (
-        # Also serves "the user's categories" lookups: no separate user_id index.
-        UniqueConstraint("user_id", "name_key"),
+        # Also serves "the ledger's categories" lookups: no separate ledger_id index.
+        UniqueConstraint("ledger_id", "name_key"),
         CheckConstraint("length(color) = 7", name="color_hex"),
     )
 
     name: Mapped[str] = mapped_column(String(CATEGORY_NAME_MAX_LENGTH))
-    # base.name_key(name): unique per user, so "Food" and "food" cannot coexist.
+    # base.name_key(name): unique per ledger, so "Food" and "food" cannot coexist.
     name_key: Mapped[str] = mapped_column(String(CATEGORY_NAME_MAX_LENGTH))
     description: Mapped[str | None] = mapped_column(Text)
     color: Mapped[str] = mapped_column(String(7), default=DEFAULT_COLOR)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, OwnedByUser, SoftDeletable, Timestamps, UUIDPk, Versioned
+from .base import Base, OwnedByLedger, SoftDeletable, Timestamps, UUIDPk, Versioned
 from .category import Category
 
 # The contract's payment methods, in the order forms offer them, with how pages name them.
@@ -87,7 +87,7 @@ expense_tags = Table(
 )
 
 
-class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
+class Expense(UUIDPk, OwnedByLedger, SoftDeletable, Timestamps, Versioned, Base):
     __tablename__ = "expenses"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -96,11 +96,13 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
             "payment_method IN (" + ", ".join(f"'{m}'" for m in PAYMENT_METHODS) + ")",
             name="payment_method_valid",
         ),
-        Index(None, "user_id", "date"),
-        Index(None, "user_id", "amount_cents"),
+        Index(None, "ledger_id", "date"),
+        Index(None, "ledger_id", "amount_cents"),
+        # Who added what: account deletion and the "added by" filter of a member.
+        Index(None, "user_id"),
         live_index(
             "ix_expenses_live_date",
-            "user_id",
+            "ledger_id",
             "date",
             "created_at",
             "id",
@@ -113,16 +115,16 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
         # take a wider key for the filtered count too, and be slower there.
         live_index(
             "ix_expenses_live_amount",
-            "user_id",
+            "ledger_id",
             "amount_cents",
             "date",
             "id",
             postgresql_include=("category_id",),
         ),
-        live_index("ix_expenses_live_description", "user_id", "description", "date", "id"),
+        live_index("ix_expenses_live_description", "ledger_id", "description", "date", "id"),
         live_index(
             "ix_expenses_live_category",
-            "user_id",
+            "ledger_id",
             "category_id",
             "date",
             "created_at",
@@ -131,6 +133,12 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
         ),
     )
 
+    # Who added it: the one member who may change a private expense. NULL once
+    # their account is deleted (the expense stays in the ledger).
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Counted in every total of the ledger, but shown to other members masked
+    # (date, amount and category only; see `privacy.py`).
+    private: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Exact money: whole cents in the column, Decimal in Python (see types.Money).
     amount: Mapped[Decimal] = mapped_column("amount_cents")
     date: Mapped[dt.date]
@@ -164,12 +172,12 @@ class Expense(UUIDPk, OwnedByUser, SoftDeletable, Timestamps, Versioned, Base):
 TAG_MAX_LENGTH = 40
 
 
-class Tag(UUIDPk, OwnedByUser, Base):
+class Tag(UUIDPk, OwnedByLedger, Base):
     __tablename__ = "tags"
-    __table_args__ = (UniqueConstraint("user_id", "name_key"),)
+    __table_args__ = (UniqueConstraint("ledger_id", "name_key"),)
 
     name: Mapped[str] = mapped_column(String(TAG_MAX_LENGTH))
-    # base.name_key(name): unique per user.
+    # base.name_key(name): unique per ledger.
     name_key: Mapped[str] = mapped_column(String(TAG_MAX_LENGTH))
 
     expenses: Mapped[list[Expense]] = relationship(
@@ -183,13 +191,13 @@ class Tag(UUIDPk, OwnedByUser, Base):
         return f"<Tag {self.name}>"
 
 
-class Receipt(UUIDPk, OwnedByUser, Timestamps, Base):
+class Receipt(UUIDPk, OwnedByLedger, Timestamps, Base):
     """A receipt file, kept in the database so backups and several app servers see it."""
 
     __tablename__ = "receipts"
     __table_args__ = (
         CheckConstraint("size > 0", name="size_positive"),
-        Index(None, "user_id"),
+        Index(None, "ledger_id"),
     )
 
     expense_id: Mapped[uuid.UUID] = mapped_column(

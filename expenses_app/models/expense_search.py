@@ -2,17 +2,17 @@
 
 Three tables, all rebuilt from `expenses` and none holding anything else:
 
-- `expense_search_users`: each user who has expenses owns a block of row
+- `expense_search_ledgers`: each ledger that has expenses owns a block of row
   numbers, `block << 36` up to `((block + 1) << 36) - 1`.
 - `expense_search_rows`: a copy of every expense (trashed ones too) with the
   columns the list filters, sorts and sums, numbered (`slot`) inside its
-  owner's block by date, newest day first: each day (2000-01-01 to 2179,
+  ledger's block by date, newest day first: each day (2000-01-01 to 2179,
   earlier and later dates sharing the two ends) has 2^20 numbers, handed
-  out in the order written. A user's copies are therefore contiguous in the
+  out in the order written. A ledger's copies are therefore contiguous in the
   table, and in date order to the day.
 - `expense_search_text`: an FTS5 trigram index of description and notes,
   whose rowid is the slot. A search reads only the part of each trigram's
-  postings inside the user's block, so its cost follows the user's matches,
+  postings inside the ledger's block, so its cost follows the ledger's matches,
   not everyone's.
 
 They live in their own `MetaData`: Alembic's autogenerate leaves them out
@@ -33,9 +33,9 @@ SEARCH_METADATA = MetaData()
 BLOCK_SHIFT = 36
 DAY_SHIFT = 20
 # The columns of `expenses` copied into `expense_search_rows`, in table order:
-# description and notes first, so a LIKE over a user's rows decodes less of each record.
+# description and notes first, so a LIKE over a ledger's rows decodes less of each record.
 COPIED_COLUMNS = (
-    "user_id",
+    "ledger_id",
     "description",
     "notes",
     "amount_cents",
@@ -45,18 +45,21 @@ COPIED_COLUMNS = (
     "category_id",
     "payment_method",
     "deleted_at",
+    # Who may find it by its text: everyone, or only its author when private.
+    "user_id",
+    "private",
 )
 
 
 def _copied_type(name: str):
     # A foreign key column's type is only known once the referenced table is: name it here.
-    return Uuid() if name == "user_id" else Expense.__table__.c[name].type
+    return Uuid() if name in ("ledger_id", "user_id") else Expense.__table__.c[name].type
 
 
-search_users = Table(
-    "expense_search_users",
+search_ledgers = Table(
+    "expense_search_ledgers",
     SEARCH_METADATA,
-    Column("user_id", Uuid(), primary_key=True),
+    Column("ledger_id", Uuid(), primary_key=True),
     Column("block", Integer, nullable=False, unique=True),
 )
 search_rows = Table(

@@ -1,4 +1,4 @@
-"""Live spending per user, month, category and payment method, kept by database triggers."""
+"""Live spending per ledger, month, category and payment method, kept by database triggers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import DERIVED, Base
 from .expense import PAYMENT_METHOD_MAX_LENGTH
+
+
+# The `private_of` of expenses that are not private, and of private ones whose
+# author's account was deleted (private to everyone from then on).
+PUBLIC = uuid.UUID(int=0)
+HIDDEN = uuid.UUID(int=(1 << 128) - 1)
 
 
 class ExpenseMonthTotal(Base):
@@ -32,8 +38,8 @@ class ExpenseMonthTotal(Base):
         {"info": DERIVED, "sqlite_with_rowid": False},
     )
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ledger_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ledgers.id", ondelete="CASCADE"), primary_key=True
     )
     month: Mapped[dt.date] = mapped_column(primary_key=True)  # its first day
     # CASCADE: a category can only be deleted once no expense uses it, and
@@ -42,6 +48,11 @@ class ExpenseMonthTotal(Base):
         ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True
     )
     payment_method: Mapped[str] = mapped_column(String(PAYMENT_METHOD_MAX_LENGTH), primary_key=True)
+    # Whose private expenses these are: PUBLIC for the expenses every member
+    # sees in full, the author's id for their private ones (HIDDEN once the
+    # author's account is gone). A private expense's payment method is shown
+    # only to its author, so the totals by payment method must tell them apart.
+    private_of: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     expense_count: Mapped[int]
     amount: Mapped[Decimal] = mapped_column("amount_cents")
 

@@ -32,9 +32,14 @@ class User(UUIDPk, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     is_verified: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[dt.datetime | None]
-    # Set to a new random value by triggers (migration 0007) whenever anything the
-    # user's pages show changes: the page cache's key. Never written by the app
-    # (a new user starts at 0 and registration's categories already change it).
+    # The ledger the user last chose: a new login starts there while they are
+    # still a member of it (see `ledgers/current.py`).
+    last_ledger_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ledgers.id", ondelete="SET NULL")
+    )
+    # Set to a new random value by triggers (migrations 0007, 0009) whenever
+    # anything every page shows the user changes (their name, their ledgers and
+    # roles): part of the page cache's key. Never written by the app.
     data_version: Mapped[int] = mapped_column(BigInteger, server_default="0", info=DERIVED)
 
     # The token of the login session this object was loaded for (not a column).
@@ -74,3 +79,9 @@ class UserSession(UUIDPk, Base):
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
     remember: Mapped[bool] = mapped_column(default=False)
+    # The session's current ledger (the pages of part 1 show it). Kept here, not
+    # in the cookie, so a restart or another worker keeps it; NULL (or a ledger
+    # the user has left) means the user's oldest ledger.
+    ledger_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ledgers.id", ondelete="SET NULL")
+    )
