@@ -25,7 +25,16 @@ from .categories.services import ensure_default_categories
 from .demo_catalog import GENERIC, NOTES, PROFILES, TAG_NAMES, Item
 from .expenses.services import resolve_tags
 from .extensions import db
-from .models import PAYMENT_METHODS, Category, Expense, User, expense_tags, name_key
+from .ledgers.services import create_ledger, first_ledger
+from .models import (
+    PAYMENT_METHODS,
+    PERSONAL_LEDGER_NAME,
+    Category,
+    Expense,
+    User,
+    expense_tags,
+    name_key,
+)
 from .scoping import owned
 
 CHUNK_ROWS = 5000
@@ -41,7 +50,8 @@ class DemoResult:
 
 
 def create_demo_user(username: str, password_hash: str) -> User:
-    """A user `username` (email `<username>@example.com`) with the default categories.
+    """A user `username` (email `<username>@example.com`) with a ledger of the default
+    categories.
 
     Takes a ready hash: a benchmark creating a thousand users hashes their
     shared password once instead of a thousand times.
@@ -55,7 +65,7 @@ def create_demo_user(username: str, password_hash: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
-    ensure_default_categories(user.id)
+    user.last_ledger_id = create_ledger(user.id, PERSONAL_LEDGER_NAME).id
     return user
 
 
@@ -68,15 +78,19 @@ def _amount_cents(rng: random.Random, item: Item) -> int:
 
 
 class _Generator:
-    """Draws expense rows for one user (weights accumulated once: this runs a million times)."""
+    """Draws expense rows a user adds to a ledger (weights accumulated once: this runs a
+    million times)."""
 
-    def __init__(self, rng: random.Random, user_id: uuid.UUID, today: dt.date) -> None:
-        """Read the user's categories and create the demo tags (flushed, not committed)."""
+    def __init__(
+        self, rng: random.Random, ledger_id: uuid.UUID, user_id: uuid.UUID, today: dt.date
+    ) -> None:
+        """Read the ledger's categories and create the demo tags (flushed, not committed)."""
         self.rng = rng
+        self.ledger_id = ledger_id
         self.user_id = user_id
         self.today = today
         categories = db.session.scalars(
-            owned(Category, user_id=user_id).order_by(Category.name_key)
+            owned(Category, ledger_id=ledger_id).order_by(Category.name_key)
         ).all()
         self.categories = [
             (category.id, PROFILES.get(category.name_key, GENERIC)) for category in categories
@@ -85,7 +99,7 @@ class _Generator:
         self.payment_weights = {
             id(profile): list(accumulate(profile.payment_weights)) for _, profile in self.categories
         }
-        tags = resolve_tags(user_id, TAG_NAMES)
+        tags = resolve_tags(ledger_id, TAG_NAMES)
         db.session.flush()
         self.tag_ids = [tag.id for tag in tags]
 
@@ -102,7 +116,9 @@ class _Generator:
         row = {
             # Ids stay random: a seed reused for another user must not collide.
             "id": uuid.uuid4(),
+            "ledger_id": self.ledger_id,
             "user_id": self.user_id,
+            "private": False,
             "category_id": category_id,
             "amount_cents": _amount_cents(rng, item),
             "date": date,
@@ -132,13 +148,17 @@ def add_demo_expenses(
     today: dt.date | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
-    """Insert `count` expenses for the user (creating default categories and tags as needed).
+    """Insert `count` expenses the user adds to their first ledger (creating default
+    categories and tags as needed).
 
-    Expenses are spread over the user's categories, the last two years,
+    Expenses are spread over the ledger's categories, the last two years,
     payment methods and a few tags; some carry notes. Does not commit.
     """
-    ensure_default_categories(user_id)
-    generator = _Generator(rng, user_id, today or clock.today())
+    ledger_id = first_ledger(user_id)
+    if ledger_id is None:
+        raise LookupError("the user belongs to no ledger")
+    ensure_default_categories(ledger_id)
+    generator = _Generator(rng, ledger_id, user_id, today or clock.today())
     result = DemoResult()
     done = 0
     while done < count:

@@ -6,17 +6,20 @@ pages go first, 0 turns it off) and the `cached_page` view decorator. It uses
 only Flask's public API: the request, the session, `g` and the
 `message_flashed` signal.
 
-What a cached view may depend on, and nothing else: the current user's rows
-(expenses, categories, budgets, tags, receipts, the user row itself), the
-request's path with its query string and script root, and today's date
-(`clock.today()`: pages count "this month", "days left", the current year).
-Its page is stored under exactly those. A view that reads anything more (a
-header, another user's rows, a setting that changes at run time) must not
-be decorated.
+What a cached view may depend on, and nothing else: the rows of the
+session's current ledger (expenses, categories, budgets, tags, receipts, its
+members and name), the user row and the user's memberships, the user's role
+in the current ledger, the request's path with its query string and script
+root, and today's date (`clock.today()`: pages count "this month", "days
+left", the current year). Its page is stored under exactly those. A view
+that reads anything more (a header, another ledger's rows, a setting that
+changes at run time) must not be decorated, or must call `do_not_store()`
+for the requests that do (an object opened by id from another of the
+user's ledgers: `scoping.get_owned_or_404`).
 
-How a page goes stale: never by deleting entries. Triggers (migration 0007)
-set `users.data_version` to a new random value in the same transaction as
-any write to what the pages show, whichever process or code path makes it,
+How a page goes stale: never by deleting entries. Triggers (migration 0009)
+set `ledgers.data_version` and `users.data_version` to new random values in
+the same transaction as any write to what the pages show, whichever process or code path makes it,
 and the version is part of the key, so the next request looks under a new
 key and renders afresh; old pages just age out. The login query reads the
 version on every request anyway, so a repeated view of an unchanged page
@@ -56,7 +59,7 @@ MAX_KEY_LENGTH = 2048
 EXTENSION = "page_cache"
 # Where `flash()` leaves messages for the next page to show (Flask's session key).
 FLASHES_KEY = "_flashes"
-# Set on `g` when the current request flashed a message.
+# Set on `g` when the current request flashed a message, or read what the key misses.
 FLASHED = "page_cache_flashed"
 
 PageKey = tuple[Any, ...]
@@ -116,6 +119,12 @@ def _note_flash(_sender: Flask, **_extra: Any) -> None:
     setattr(g, FLASHED, True)
 
 
+def do_not_store() -> None:
+    """Keep the current request's page out of the cache: it shows something its key does
+    not cover (say, an object of a ledger other than the current one)."""
+    setattr(g, FLASHED, True)
+
+
 def _key() -> PageKey | None:
     """The current request's key, or None when its page must not come from (or go into)
     the cache: not a GET or HEAD, flashed messages waiting, an overlong URL."""
@@ -127,6 +136,9 @@ def _key() -> PageKey | None:
     return (
         current_user.id,
         current_user.data_version,
+        current_user.ledger_id,
+        current_user.ledger_version,
+        current_user.role,
         clock.today(),
         request.script_root,
         path,
@@ -144,7 +156,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve `view`'s page from the cache while the user's data is unchanged.
 
     Goes under `login_required`. The view must depend only on what the
-    module docstring lists: the current user's data, the request's path,
+    module docstring lists: the current ledger's and user's data, the request's path,
     query string and script root, and today's date.
     """
 

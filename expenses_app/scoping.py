@@ -21,6 +21,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from .extensions import db
 from .models import LedgerMember, OwnedByLedger, SoftDeletable
+from .page_cache import do_not_store
 
 M = TypeVar("M", bound=OwnedByLedger)
 # Lower is more: a role may do everything the roles after it may.
@@ -87,6 +88,14 @@ def require_role(target: InLedger | uuid.UUID, role: str = "member") -> Scope:
     return scope
 
 
+def writable_scope() -> Scope:
+    """The current scope, when its role may add and change things (owner, member); else 403."""
+    scope = current_scope()
+    if not scope.can_write:
+        abort(403)
+    return scope
+
+
 def member_ledgers(user_id: uuid.UUID | None = None) -> Select[tuple[uuid.UUID]]:
     """SELECT of the ids of the ledgers `user_id` (default: the logged-in user) belongs to."""
     member = user_id if user_id is not None else current_user.id
@@ -133,4 +142,7 @@ def get_owned_or_404(
     obj = db.session.scalar(stmt.options(*options))
     if obj is None:
         abort(404)
+    if obj.ledger_id != current_user.ledger_id:
+        # The page cache keys pages on the current ledger only.
+        do_not_store()
     return obj

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
+from flask_login import current_user
 
 from .models import payment_method_label
 from .money import format_money, format_plain
@@ -37,3 +38,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["payment_method"] = payment_method_label
     app.jinja_env.autoescape = True
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.context_processor(_ledger_role)
+
+
+def _ledger_role() -> dict[str, bool]:
+    """`can_write`: whether the user's role in the current ledger may add and change things
+    (pages hide what a viewer cannot use; the routes refuse it anyway, with 403)."""
+    role = getattr(current_user, "role", None)
+    return {"can_write": role in ("owner", "member")}

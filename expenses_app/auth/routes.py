@@ -182,15 +182,30 @@ def _change_password(user: User, new_password: str):
 def delete():
     user = account_user()
     form = DeleteAccountForm(password_hash=user.password_hash)
-    if not form.validate_on_submit():
-        security_event("account_delete_refused", user_id=user.id, level=logging.WARNING)
-        profile, passwords = _account_forms(user, None)
-        return _render_account(profile, passwords, form)
-    user_id = user.id
-    services.delete_account(user_id)
+    if form.validate_on_submit():
+        refusal = _delete_account(user.id)
+        if refusal is None:
+            return redirect(url_for("auth.login"))
+        form.password.errors.append(refusal)
+    security_event("account_delete_refused", user_id=user.id, level=logging.WARNING)
+    profile, passwords = _account_forms(user, None)
+    return _render_account(profile, passwords, form)
+
+
+def _delete_account(user_id) -> str | None:
+    """Delete the account and log out; or why it cannot be deleted (nothing changes)."""
+    try:
+        services.delete_account(user_id)
+    except services.AccountDeletionRefused as refused:
+        db.session.rollback()
+        names = ", ".join(f"“{name}”" for name in refused.names)
+        return (
+            f"You are the only owner of {names}, which other members share. "
+            "Make another member an owner, or remove them, first."
+        )
     db.session.commit()
     session.clear()
     logout_user()
     security_event("account_deleted", user_id=user_id)
     flash("Your account and everything in it have been deleted.", "info")
-    return redirect(url_for("auth.login"))
+    return None

@@ -8,14 +8,17 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
-from ..categories.services import ensure_default_categories
 from ..extensions import db
+from ..ledgers.services import create_ledger
 from ..models import (
     EMAIL_MAX_LENGTH,
+    PERSONAL_LEDGER_NAME,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
+    Ledger,
+    LedgerMember,
     User,
     name_key,
     utcnow,
@@ -73,7 +76,8 @@ def username_taken(username: str) -> bool:
 
 
 def register_user(*, email: str, username: str, password: str, full_name: str | None) -> User:
-    """Create an account with the default categories.
+    """Create an account with its first ledger (holding the default categories), which the
+    first session starts in.
 
     A concurrent registration of the same email or username surfaces as an
     IntegrityError at commit; the caller turns it into a form error.
@@ -87,7 +91,7 @@ def register_user(*, email: str, username: str, password: str, full_name: str | 
     )
     db.session.add(user)
     db.session.flush()
-    ensure_default_categories(user.id)
+    user.last_ledger_id = create_ledger(user.id, PERSONAL_LEDGER_NAME).id
     return user
 
 
@@ -119,6 +123,52 @@ def change_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
 
 
+class AccountDeletionRefused(Exception):
+    """The user is the only owner of ledgers that have other members (`names`)."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+def _member_count() -> object:
+    return (
+        select(func.count())
+        .where(LedgerMember.ledger_id == Ledger.id)
+        .correlate(Ledger)
+        .scalar_subquery()
+    )
+
+
+def sole_owner_of_shared(user_id: uuid.UUID) -> list[str]:
+    """Names of the ledgers with other members in which `user_id` is the only owner."""
+    owners = (
+        select(func.count())
+        .where(LedgerMember.ledger_id == Ledger.id, LedgerMember.role == "owner")
+        .correlate(Ledger)
+        .scalar_subquery()
+    )
+    mine = select(LedgerMember.ledger_id).where(
+        LedgerMember.user_id == user_id, LedgerMember.role == "owner"
+    )
+    stmt = (
+        select(Ledger.name)
+        .where(Ledger.id.in_(mine), owners == 1, _member_count() > 1)
+        .order_by(Ledger.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def delete_account(user_id: uuid.UUID) -> None:
-    """Delete the user; the database's ON DELETE CASCADE removes all they own."""
+    """Delete the user and the ledgers only they belong to (ON DELETE CASCADE removes what
+    those hold). Their expenses in shared ledgers stay, no longer naming who added them.
+
+    Raises AccountDeletionRefused while they are the only owner of a ledger
+    that has other members: it would be left with no one to run it.
+    """
+    blocking = sole_owner_of_shared(user_id)
+    if blocking:
+        raise AccountDeletionRefused(blocking)
+    mine = select(LedgerMember.ledger_id).where(LedgerMember.user_id == user_id)
+    db.session.execute(delete(Ledger).where(Ledger.id.in_(mine), _member_count() == 1))
     db.session.execute(delete(User).where(User.id == user_id))

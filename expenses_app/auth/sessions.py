@@ -19,17 +19,17 @@ account load one with `account_user()`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from flask_login import current_user
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from ..extensions import db, login_manager
-from ..models import User, UserSession, utcnow
+from ..ledgers.current import starting_ledger
+from ..models import Ledger, LedgerMember, User, UserSession, utcnow
+from ..tokens import new_token, token_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +38,16 @@ class SessionUser:
 
     id: uuid.UUID
     username: str
-    # The page cache's key (see the column in models/user.py).
+    # Part of the page cache's key (see the column in models/user.py).
     data_version: int
     session_token: str
+    # The session's current ledger, the user's role there, its name, its part
+    # of the page cache's key and how many members it has (None: no ledger).
+    ledger_id: uuid.UUID | None = None
+    role: str | None = None
+    ledger_name: str | None = None
+    ledger_version: int | None = None
+    ledger_members: int = 0
 
     # Flask-Login protocol: only live sessions of active users are ever loaded.
     is_authenticated = True
@@ -62,10 +69,6 @@ def configure_login(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _lifetime(remember: bool) -> dt.timedelta:
     key = "REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"
     value = current_app.config[key]
@@ -85,14 +88,15 @@ def start_session(user: User, *, remember: bool) -> None:
             or_(UserSession.expires_at <= now, UserSession.revoked_at.is_not(None)),
         )
     )
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.session.add(
         UserSession(
             user_id=user.id,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             created_at=now,
             expires_at=now + _lifetime(remember),
             remember=remember,
+            ledger_id=starting_ledger(user),
         )
     )
     user.session_token = token
@@ -105,7 +109,7 @@ def is_remembered(user: User | SessionUser) -> bool:
     return bool(
         db.session.scalar(
             select(UserSession.remember).where(
-                UserSession.token_hash == _token_hash(user.session_token)
+                UserSession.token_hash == token_hash(user.session_token)
             )
         )
     )
@@ -116,7 +120,7 @@ def end_session(user: User | SessionUser) -> None:
     if user.session_token:
         db.session.execute(
             update(UserSession)
-            .where(UserSession.token_hash == _token_hash(user.session_token))
+            .where(UserSession.token_hash == token_hash(user.session_token))
             .values(revoked_at=utcnow())
         )
 
@@ -131,11 +135,26 @@ def end_all_sessions(user_id: uuid.UUID) -> None:
 
 
 # Built once: it runs on every request, and building a SELECT and its cache
-# key costs about as much as executing this one.
+# key costs about as much as executing this one. The current ledger comes
+# with the user: its membership row proves the user may still see it.
 _users, _sessions = User.__table__.c, UserSession.__table__.c
+_members, _ledgers = LedgerMember.__table__.c, Ledger.__table__.c
+_MEMBER_COUNT = (
+    select(func.count())
+    .select_from(LedgerMember.__table__)
+    .where(_members.ledger_id == _ledgers.id)
+    .correlate(Ledger.__table__)
+    .scalar_subquery()
+)
+_LEDGER_COLUMNS = (_ledgers.id, _members.role, _ledgers.name, _ledgers.data_version, _MEMBER_COUNT)
 _LIVE_SESSION_USER = (
-    select(_users.id, _users.username, _users.data_version)
+    select(_users.id, _users.username, _users.data_version, *_LEDGER_COLUMNS)
     .join_from(User.__table__, UserSession.__table__, _sessions.user_id == _users.id)
+    .outerjoin(
+        LedgerMember.__table__,
+        and_(_members.ledger_id == _sessions.ledger_id, _members.user_id == _users.id),
+    )
+    .outerjoin(Ledger.__table__, _ledgers.id == _members.ledger_id)
     .where(
         _users.id == bindparam("user_id"),
         _users.is_active.is_(True),
@@ -144,10 +163,19 @@ _LIVE_SESSION_USER = (
         _sessions.expires_at > bindparam("now"),
     )
 )
+# When the session's ledger was deleted or left: the user's oldest remaining one.
+_OLDEST_LEDGER = (
+    select(*_LEDGER_COLUMNS)
+    .join_from(LedgerMember.__table__, Ledger.__table__, _ledgers.id == _members.ledger_id)
+    .where(_members.user_id == bindparam("user_id"))
+    .order_by(_members.joined_at, _members.ledger_id)
+    .limit(1)
+)
 
 
 def load_user(session_id: str) -> SessionUser | None:
-    """The user behind a session or remember cookie while its session row is live."""
+    """The user behind a session or remember cookie while its session row is live, with
+    the session's current ledger (see `ledgers/current.py`)."""
     user_part, _, token = session_id.partition(":")
     try:
         user_id = uuid.UUID(user_part)
@@ -157,9 +185,16 @@ def load_user(session_id: str) -> SessionUser | None:
         return None
     row = db.session.execute(
         _LIVE_SESSION_USER,
-        {"user_id": user_id, "token_hash": _token_hash(token), "now": utcnow()},
+        {"user_id": user_id, "token_hash": token_hash(token), "now": utcnow()},
     ).first()
-    return None if row is None else SessionUser(*row, session_token=token)
+    if row is None:
+        return None
+    user, ledger = row[:3], row[3:]
+    if ledger[0] is None:
+        # Reading a session never writes: the fallback is found again on each
+        # request until the user switches ledger.
+        ledger = db.session.execute(_OLDEST_LEDGER, {"user_id": user_id}).first() or ledger
+    return SessionUser(*user, token, *ledger)
 
 
 def account_user() -> User:

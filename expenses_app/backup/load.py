@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..derived import check_all
 from ..extensions import db
-from ..models import User, stored_columns, stored_tables
+from ..models import Ledger, User, stored_columns, stored_tables
 from ..schema_version import database_revision, is_known_revision, latest_revision
 from .archive import ArchiveReader, BackupError, Manifest, TableEntry
 from .codec import row_decoder
@@ -143,9 +143,12 @@ def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
             # The backup's values were current when it was taken; pages the workers
             # cached for them since may show other data (page_cache.py).
             # (updated_at named so that its onupdate default keeps the backup's value.)
-            connection.execute(
-                update(User).values(data_version=secrets.randbits(62), updated_at=User.updated_at)
-            )
+            for model in (User, Ledger):
+                connection.execute(
+                    update(model).values(
+                        data_version=secrets.randbits(62), updated_at=model.updated_at
+                    )
+                )
             _check_derived(connection)
         log.info(
             "restore: loaded %s (%s rows, revision %s, replaced existing data: %s)",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from ..scoping import Scope
 from .periods import budget_period
 from .queries import BudgetLine, budgets_covering
 from .services import progress_for
 
 
-def budget_alerts(user_id: uuid.UUID, date: dt.date, category_id: uuid.UUID) -> list[str]:
-    """Flash messages for budgets that the user's spending on `date` put at warning or over.
+def budget_alerts(scope: Scope, date: dt.date, category_id: uuid.UUID) -> list[str]:
+    """Flash messages for the budgets of `scope`'s ledger that spending on `date` put at
+    warning or over.
 
     Looks at every budget the expense counts towards (its category's and the
     overall ones) in the period containing `date`, e.g. `Food monthly budget:
@@ -19,11 +21,11 @@ def budget_alerts(user_id: uuid.UUID, date: dt.date, category_id: uuid.UUID) -> 
     SELECTs whatever the number of budgets. Call it after the expense is
     flushed, so its amount is included.
     """
-    budgets = budgets_covering(user_id, date, category_id)
+    budgets = budgets_covering(scope.ledger_id, date, category_id)
     pairs = [
         (BudgetLine.of(budget), period)
         for budget in budgets
         if (period := budget_period(budget.period, date, budget.start_date, budget.end_date))
     ]
-    progress = progress_for([b for b, _ in pairs], [p for _, p in pairs], date)
+    progress = progress_for(scope, [b for b, _ in pairs], [p for _, p in pairs], date)
     return [item.alert_message() for item in progress if item.status != "ok"]

@@ -53,10 +53,10 @@ class BudgetForm(AppForm):
     )
     version = VersionField()
 
-    def __init__(self, *args: Any, user_id: uuid.UUID, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ledger_id: uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         categories = db.session.scalars(
-            owned(Category, user_id=user_id).order_by(Category.name_key)
+            owned(Category, ledger_id=ledger_id).order_by(Category.name_key)
         )
         self.category_id.choices = [SelectChoice("", "All spending")] + [
             SelectChoice(str(c.id), f"{c.icon} {c.name}" if c.icon else c.name) for c in categories

@@ -25,7 +25,7 @@ class BudgetLine:
     """What a budget's progress needs: read as a plain row, no ORM object to build."""
 
     id: uuid.UUID
-    user_id: uuid.UUID
+    ledger_id: uuid.UUID
     category_id: uuid.UUID | None
     period: str
     amount: Decimal
@@ -40,7 +40,7 @@ class BudgetLine:
         category = budget.category
         return cls(
             budget.id,
-            budget.user_id,
+            budget.ledger_id,
             budget.category_id,
             budget.period,
             budget.amount,
@@ -52,11 +52,11 @@ class BudgetLine:
 
 
 # Built once: the dashboard and the budgets page run it on every request.
-_USER_BUDGETS = (
-    owned(Budget, user_id=bindparam("user_id"))
+_LEDGER_BUDGETS = (
+    owned(Budget, ledger_id=bindparam("ledger_id"))
     .with_only_columns(
         Budget.id,
-        Budget.user_id,
+        Budget.ledger_id,
         Budget.category_id,
         Budget.period,
         Budget.amount,
@@ -76,15 +76,16 @@ _USER_BUDGETS = (
 )
 
 
-def user_budgets(user_id: uuid.UUID) -> list[BudgetLine]:
-    """The user's budgets with their categories: overall ones first, then by category name."""
-    return [BudgetLine(*row) for row in db.session.execute(_USER_BUDGETS, {"user_id": user_id})]
+def ledger_budgets(ledger_id: uuid.UUID) -> list[BudgetLine]:
+    """The ledger's budgets with their categories: overall ones first, then by category name."""
+    rows = db.session.execute(_LEDGER_BUDGETS, {"ledger_id": ledger_id})
+    return [BudgetLine(*row) for row in rows]
 
 
-def budgets_covering(user_id: uuid.UUID, day: dt.date, category_id: uuid.UUID) -> list[Budget]:
-    """The user's budgets that an expense on `day` in `category_id` counts towards."""
+def budgets_covering(ledger_id: uuid.UUID, day: dt.date, category_id: uuid.UUID) -> list[Budget]:
+    """The ledger's budgets that an expense on `day` in `category_id` counts towards."""
     stmt = (
-        owned(Budget, user_id=user_id)
+        owned(Budget, ledger_id=ledger_id)
         .outerjoin(Budget.category)
         .options(contains_eager(Budget.category))
         .where(

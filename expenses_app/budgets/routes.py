@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from .. import clock
 from ..extensions import db
 from ..models import Budget
 from ..page_cache import cached_page
-from ..scoping import get_owned_or_404
+from ..scoping import current_scope, get_owned_or_404, require_role, scope_in, writable_scope
 from ..versioning import EditConflict
 from .forms import BudgetForm
 from .periods import HISTORY_LIMIT
@@ -37,7 +37,7 @@ CONFLICT_MESSAGE = (
 @login_required
 @cached_page
 def index():
-    progress = budgets_progress(current_user.id, clock.today())
+    progress = budgets_progress(current_scope(), clock.today())
     return render_template("budgets/index.html", budgets=progress)
 
 
@@ -46,7 +46,7 @@ def index():
 @cached_page
 def detail(budget_id: uuid.UUID):
     budget = get_owned_or_404(Budget, budget_id, *DETAIL_OPTIONS)
-    history = budget_history(budget, clock.today())
+    history = budget_history(scope_in(budget.ledger_id), budget, clock.today())
     return render_template(
         "budgets/detail.html",
         budget=budget,
@@ -60,9 +60,10 @@ def detail(budget_id: uuid.UUID):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = BudgetForm(user_id=current_user.id)
+    ledger_id = writable_scope().ledger_id
+    form = BudgetForm(ledger_id=ledger_id)
     if form.validate_on_submit():
-        budget = create_budget(current_user.id, form.values())
+        budget = create_budget(ledger_id, form.values())
         db.session.commit()
         flash("Budget created.", "success")
         return redirect(url_for("budgets.detail", budget_id=budget.id))
@@ -75,7 +76,8 @@ def new():
 @login_required
 def edit(budget_id: uuid.UUID):
     budget = get_owned_or_404(Budget, budget_id)
-    form = BudgetForm(obj=budget, user_id=current_user.id)
+    require_role(budget)
+    form = BudgetForm(obj=budget, ledger_id=budget.ledger_id)
     if form.validate_on_submit():
         try:
             update_budget(budget, form.values(), form.version.expected)
@@ -103,6 +105,7 @@ def _conflict(form: BudgetForm, budget_id: uuid.UUID):
 @login_required
 def delete(budget_id: uuid.UUID):
     budget = get_owned_or_404(Budget, budget_id)
+    require_role(budget)
     delete_budget(budget)
     db.session.commit()
     flash("Budget deleted.", "success")

@@ -14,10 +14,11 @@ from decimal import Decimal
 from ..extensions import db
 from ..models import Budget
 from ..reads import Span, span_totals
+from ..scoping import Scope
 from ..versioning import check_version, flush_edit
 from .periods import Period, past_periods, shown_period
 from .progress import BudgetProgress
-from .queries import BudgetLine, user_budgets
+from .queries import BudgetLine, ledger_budgets
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,9 @@ class BudgetValues:
     category_id: uuid.UUID | None = None
 
 
-def create_budget(user_id: uuid.UUID, values: BudgetValues) -> Budget:
-    """A new budget for `user_id`. `values.category_id` must already be the user's."""
-    budget = Budget(user_id=user_id)
+def create_budget(ledger_id: uuid.UUID, values: BudgetValues) -> Budget:
+    """A new budget in `ledger_id`. `values.category_id` must already be the ledger's."""
+    budget = Budget(ledger_id=ledger_id)
     _assign(budget, values)
     db.session.add(budget)
     db.session.flush()
@@ -97,13 +98,14 @@ def progress_of(
 
 
 def progress_for(
-    budgets: Sequence[BudgetLine], periods: Sequence[Period], today: dt.date
+    scope: Scope, budgets: Sequence[BudgetLine], periods: Sequence[Period], today: dt.date
 ) -> list[BudgetProgress]:
-    """BudgetProgress for each (budget, period) pair, with one spending query for all."""
+    """BudgetProgress for each (budget, period) pair of `scope`'s ledger, with one spending
+    query for all."""
     if not budgets:
         return []
     windows = budget_windows(budgets, periods)
-    spent = [total for _, total in span_totals(budgets[0].user_id, windows)]
+    spent = [total for _, total in span_totals(scope, windows)]
     return progress_of(budgets, periods, spent, today)
 
 
@@ -112,16 +114,16 @@ def current_periods(budgets: Sequence[BudgetLine], today: dt.date) -> list[Perio
     return [shown_period(b.period, today, b.start_date, b.end_date) for b in budgets]
 
 
-def budgets_progress(user_id: uuid.UUID, today: dt.date) -> list[BudgetProgress]:
-    """Every budget of the user in its current period (two SELECTs whatever their number)."""
-    budgets = user_budgets(user_id)
-    return progress_for(budgets, current_periods(budgets, today), today)
+def budgets_progress(scope: Scope, today: dt.date) -> list[BudgetProgress]:
+    """Every budget of the ledger in its current period (two SELECTs whatever their number)."""
+    budgets = ledger_budgets(scope.ledger_id)
+    return progress_for(scope, budgets, current_periods(budgets, today), today)
 
 
-def budget_history(budget: Budget, today: dt.date) -> list[BudgetProgress]:
+def budget_history(scope: Scope, budget: Budget, today: dt.date) -> list[BudgetProgress]:
     """The budget's periods since its start, newest first (bounded; one SELECT).
 
-    `budget.category` must be loaded.
+    `budget.category` must be loaded; `scope` is the viewer's in the budget's ledger.
     """
     periods = past_periods(budget.period, today, budget.start_date, budget.end_date)
-    return progress_for([BudgetLine.of(budget)] * len(periods), periods, today)
+    return progress_for(scope, [BudgetLine.of(budget)] * len(periods), periods, today)

@@ -70,17 +70,17 @@ class CategoryForm(AppForm):
     )
 
     def __init__(
-        self, *args: Any, user_id: uuid.UUID, category_id: uuid.UUID | None = None, **kwargs: Any
+        self, *args: Any, ledger_id: uuid.UUID, category_id: uuid.UUID | None = None, **kwargs: Any
     ):
         super().__init__(*args, **kwargs)
-        self._user_id = user_id
+        self._ledger_id = ledger_id
         self._category_id = category_id
 
     def validate_name(self, field: StringField) -> None:
         # Only a name that passed the other checks reaches the database.
         if field.errors or not field.data:
             return
-        if is_name_taken(self._user_id, field.data, exclude=self._category_id):
+        if is_name_taken(self._ledger_id, field.data, exclude=self._category_id):
             raise ValidationError("You already have a category with this name.")
 
     def values(self) -> CategoryValues:

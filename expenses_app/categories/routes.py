@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Category
 from ..page_cache import cached_page
-from ..scoping import get_owned_or_404
+from ..scoping import current_scope, get_owned_or_404, require_role, writable_scope
 from ..versioning import EditConflict
 from .forms import CategoryForm, DeleteCategoryForm, EditCategoryForm
 from .services import (
@@ -44,10 +44,11 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = CategoryForm(user_id=current_user.id)
+    ledger_id = writable_scope().ledger_id
+    form = CategoryForm(ledger_id=ledger_id)
     if form.validate_on_submit():
         try:
-            category = create_category(current_user.id, form.values())
+            category = create_category(ledger_id, form.values())
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -64,7 +65,8 @@ def new():
 @login_required
 def edit(category_id: uuid.UUID):
     category = get_owned_or_404(Category, category_id)
-    form = EditCategoryForm(obj=category, user_id=current_user.id, category_id=category.id)
+    require_role(category)
+    form = EditCategoryForm(obj=category, ledger_id=category.ledger_id, category_id=category.id)
     conflict = False
     if form.validate_on_submit():
         try:
@@ -90,7 +92,8 @@ def edit(category_id: uuid.UUID):
 @login_required
 def delete(category_id: uuid.UUID):
     category = get_owned_or_404(Category, category_id)
-    choices = category_choices(current_user.id, exclude=category.id)
+    require_role(category)
+    choices = category_choices(category.ledger_id, exclude=category.id)
     form = DeleteCategoryForm(choices=choices)
     if form.validate_on_submit():
         try:
@@ -109,7 +112,7 @@ def delete(category_id: uuid.UUID):
 
 
 def _render_index(failed: tuple[uuid.UUID, DeleteCategoryForm] | None = None, status: int = 200):
-    summaries = list_categories_with_counts(current_user.id)
+    summaries = list_categories_with_counts(current_scope().ledger_id)
     delete_forms = {s.category.id: _delete_form(s, summaries) for s in summaries}
     if failed is not None and failed[0] in delete_forms:
         delete_forms[failed[0]] = _with_row_ids(failed[0], failed[1])

@@ -31,19 +31,21 @@ DEFAULT_CATEGORIES = (
 )
 
 
-def ensure_default_categories(user_id: uuid.UUID) -> list[str]:
-    """Give the user each default category they lack; return the names added.
+def ensure_default_categories(ledger_id: uuid.UUID) -> list[str]:
+    """Give the ledger each default category it lacks; return the names added.
 
-    Matching is case-insensitive, so a user's own "food" counts as Food.
+    Matching is case-insensitive, so a ledger's own "food" counts as Food.
     """
-    existing = set(db.session.scalars(select(Category.name_key).where(Category.user_id == user_id)))
+    existing = set(
+        db.session.scalars(select(Category.name_key).where(Category.ledger_id == ledger_id))
+    )
     added = []
     for default in DEFAULT_CATEGORIES:
         if name_key(default.name) in existing:
             continue
         db.session.add(
             Category(
-                user_id=user_id,
+                ledger_id=ledger_id,
                 name=default.name,
                 name_key=name_key(default.name),
                 color=default.color,
@@ -97,8 +99,8 @@ class DeleteOutcome:
     budgets_removed: int
 
 
-def list_categories_with_counts(user_id: uuid.UUID) -> list[CategorySummary]:
-    """The user's categories by name, each with its expense and budget counts (one query)."""
+def list_categories_with_counts(ledger_id: uuid.UUID) -> list[CategorySummary]:
+    """The ledger's categories by name, each with its expense and budget counts (one query)."""
     budget_count = (
         select(func.count(Budget.id))
         .where(Budget.category_id == Category.id)
@@ -106,13 +108,15 @@ def list_categories_with_counts(user_id: uuid.UUID) -> list[CategorySummary]:
         .scalar_subquery()
     )
     stmt = (
-        owned(Category, user_id=user_id)
+        owned(Category, ledger_id=ledger_id)
         .add_columns(
             func.count(case((Expense.deleted_at.is_(None), Expense.id))),
             func.count(Expense.id),
             budget_count,
         )
-        .outerjoin(Expense, and_(Expense.category_id == Category.id, Expense.user_id == user_id))
+        .outerjoin(
+            Expense, and_(Expense.category_id == Category.id, Expense.ledger_id == ledger_id)
+        )
         .group_by(Category.id)
         .order_by(Category.name_key)
     )
@@ -121,32 +125,32 @@ def list_categories_with_counts(user_id: uuid.UUID) -> list[CategorySummary]:
 
 # Built once: the expense list and forms run it on every request.
 _CHOICES = (
-    owned(Category, user_id=bindparam("user_id"))
+    owned(Category, ledger_id=bindparam("ledger_id"))
     .with_only_columns(Category.id, Category.name)
     .order_by(Category.name_key)
 )
 
 
 def category_choices(
-    user_id: uuid.UUID, *, exclude: uuid.UUID | None = None
+    ledger_id: uuid.UUID, *, exclude: uuid.UUID | None = None
 ) -> list[tuple[uuid.UUID, str]]:
-    """(id, name) of the user's categories by name, for select fields."""
+    """(id, name) of the ledger's categories by name, for select fields."""
     stmt = _CHOICES if exclude is None else _CHOICES.where(Category.id != exclude)
-    rows = db.session.execute(stmt, {"user_id": user_id})
+    rows = db.session.execute(stmt, {"ledger_id": ledger_id})
     return [(category_id, name) for category_id, name in rows]
 
 
-def is_name_taken(user_id: uuid.UUID, name: str, *, exclude: uuid.UUID | None = None) -> bool:
-    """Whether another of the user's categories has this name, ignoring case and spacing."""
-    stmt = owned(Category, user_id=user_id).where(Category.name_key == name_key(name))
+def is_name_taken(ledger_id: uuid.UUID, name: str, *, exclude: uuid.UUID | None = None) -> bool:
+    """Whether another of the ledger's categories has this name, ignoring case and spacing."""
+    stmt = owned(Category, ledger_id=ledger_id).where(Category.name_key == name_key(name))
     if exclude is not None:
         stmt = stmt.where(Category.id != exclude)
     return db.session.scalar(stmt.with_only_columns(Category.id).limit(1)) is not None
 
 
-def create_category(user_id: uuid.UUID, values: CategoryValues) -> Category:
+def create_category(ledger_id: uuid.UUID, values: CategoryValues) -> Category:
     """A new category. A name taken meanwhile raises IntegrityError at flush."""
-    category = Category(user_id=user_id)
+    category = Category(ledger_id=ledger_id)
     _assign(category, values)
     db.session.add(category)
     db.session.flush()
@@ -171,7 +175,7 @@ def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> 
     """Delete `category`, first moving its expenses (trash included) to `move_to`.
 
     Raises CategoryInUseError when expenses use it and `move_to` is None, and
-    LookupError when `move_to` is not another of the owner's categories. The
+    LookupError when `move_to` is not another of the ledger's categories. The
     database deletes the category's budgets (ON DELETE CASCADE).
     """
     in_use = db.session.scalar(
@@ -182,15 +186,15 @@ def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> 
     moved = 0
     if in_use:
         target = db.session.scalar(
-            owned(Category, user_id=category.user_id)
+            owned(Category, ledger_id=category.ledger_id)
             .where(Category.id == move_to, Category.id != category.id)
             .with_only_columns(Category.id)
         )
         if target is None:
-            raise LookupError("move_to is not another of the user's categories")
+            raise LookupError("move_to is not another of the ledger's categories")
         moved = db.session.execute(
             update(Expense)
-            .where(Expense.category_id == category.id, Expense.user_id == category.user_id)
+            .where(Expense.category_id == category.id, Expense.ledger_id == category.ledger_id)
             .values(category_id=target, version=Expense.version + 1)
             .execution_options(synchronize_session=False)
         ).rowcount

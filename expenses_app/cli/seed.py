@@ -1,4 +1,4 @@
-"""`flask seed-categories`: default categories for users who lack them."""
+"""`flask seed-categories`: default categories for ledgers that lack them."""
 
 from __future__ import annotations
 
@@ -9,26 +9,31 @@ from sqlalchemy import select
 from ..auth.services import find_user_by_login
 from ..categories.services import ensure_default_categories
 from ..extensions import db
-from ..models import User
+from ..models import Ledger, LedgerMember
 
 
 @click.command("seed-categories")
-@click.option("--user", "login", metavar="LOGIN", help="Only this user (email or username).")
+@click.option("--user", "login", metavar="LOGIN", help="Only the ledgers this user owns.")
 @with_appcontext
 def seed_categories_command(login: str | None) -> None:
-    """Give every user (or one) the default categories they lack."""
+    """Give every ledger (or every ledger LOGIN owns) the default categories it lacks."""
+    stmt = select(Ledger).order_by(Ledger.created_at, Ledger.id)
     if login:
         user = find_user_by_login(login)
         if user is None:
             raise click.ClickException(f"no user with email or username {login!r}")
-        users = [user]
-    else:
-        users = list(db.session.scalars(select(User).order_by(User.created_at)))
+        owned_by = select(LedgerMember.ledger_id).where(
+            LedgerMember.user_id == user.id, LedgerMember.role == "owner"
+        )
+        stmt = stmt.where(Ledger.id.in_(owned_by))
+    ledgers = list(db.session.scalars(stmt))
     total = 0
-    for user in users:
-        added = ensure_default_categories(user.id)
+    for ledger in ledgers:
+        added = ensure_default_categories(ledger.id)
         total += len(added)
         if added:
-            click.echo(f"{user.username}: added {', '.join(added)}")
+            click.echo(f"{ledger.name} ({ledger.id}): added {', '.join(added)}")
     db.session.commit()
-    click.echo(f"Added {total} categories for {len(users)} users." if total else "Nothing to add.")
+    click.echo(
+        f"Added {total} categories for {len(ledgers)} ledgers." if total else "Nothing to add."
+    )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ..budgets.progress import BudgetProgress
-from ..budgets.queries import user_budgets
+from ..budgets.queries import ledger_budgets
 from ..budgets.services import budget_windows, current_periods, progress_of
 from ..charts import Chart, ChartItem, bar_chart, column_chart
 from ..money import ZERO
 from ..months import last_day, months_back
 from ..reads import GroupTotal, RecentExpense, Span, overview, recent_expenses
+from ..scoping import Scope
 
 TREND_MONTHS = 12
 
@@ -64,18 +64,18 @@ class Dashboard:
         )
 
 
-def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:
+def build_dashboard(scope: Scope, today: dt.date) -> Dashboard:
     """Everything on `/`: three SELECTs whatever the data's size.
 
     The budgets, then all the spending totals at once (see `totals.py`),
     then the recent expenses.
     """
-    budgets = user_budgets(user_id)
+    budgets = ledger_budgets(scope.ledger_id)
     periods = current_periods(budgets, today)
     months = months_back(today, TREND_MONTHS)
     this_month = Span(months[-1], last_day(months[-1]))
     totals = overview(
-        user_id,
+        scope,
         Span(months[0], this_month.end),
         this_month,
         budget_windows(budgets, periods),
@@ -85,5 +85,5 @@ def build_dashboard(user_id: uuid.UUID, today: dt.date) -> Dashboard:
         trend=[MonthTotal(m, totals.by_month.get(f"{m:%Y-%m}", ZERO)) for m in months],
         by_category=totals.by_category,
         budgets=progress_of(budgets, periods, totals.spent, today),
-        recent=recent_expenses(user_id),
+        recent=recent_expenses(scope),
     )

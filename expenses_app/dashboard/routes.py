@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from .. import clock
 from ..page_cache import cached_page
+from ..scoping import current_scope
 from .queries import build_dashboard
 
 bp = Blueprint("dashboard", __name__)
@@ -16,5 +17,5 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 @cached_page
 def index():
-    dashboard = build_dashboard(current_user.id, clock.today())
+    dashboard = build_dashboard(current_scope(), clock.today())
     return render_template("dashboard/index.html", dashboard=dashboard)

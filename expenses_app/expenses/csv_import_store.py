@@ -20,7 +20,8 @@ from sqlalchemy.orm import aliased
 from ..database import roomy_sqlite_cache
 from ..extensions import db
 from ..models import DEFAULT_COLOR, Category, Expense, UTCDateTime, expense_tags, name_key, utcnow
-from ..scoping import owned
+from ..reads.privacy import visible_to
+from ..scoping import Scope, owned
 from .csv_import import Fingerprint, ImportRow
 from .json_rows import JsonRows
 from .services import resolve_tags
@@ -46,17 +47,21 @@ class ImportSummary:
     categories_created: list[str]
 
 
-def import_expenses(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> ImportSummary:
-    """Add `rows` for the user, skipping those already there. Does not commit.
+def import_expenses(scope: Scope, rows: Sequence[ImportRow]) -> ImportSummary:
+    """Add `rows` to the scope's ledger as its user's, skipping those already there.
+    Does not commit.
 
-    A row is a duplicate when the user has an expense (outside the trash) with
-    the same date, amount, category and description. Identical lines within
-    one file are all kept: the k-th copy is skipped only when the user already
-    has at least k such expenses, so importing the same file again adds nothing.
+    A row is a duplicate when the ledger has an expense (outside the trash)
+    with the same date, amount, category and description that the user may
+    see (another member's private expense never matches: a skipped row would
+    tell its description). Identical lines within one file are all kept: the
+    k-th copy is skipped only when the ledger already has at least k such
+    expenses, so importing the same file again adds nothing.
     """
-    _one_import_at_a_time(user_id)
-    category_ids = _category_ids(user_id)
-    existing = _existing_counts(user_id, rows, category_ids)
+    ledger_id = scope.ledger_id
+    _one_import_at_a_time(ledger_id)
+    category_ids = _category_ids(ledger_id)
+    existing = _existing_counts(scope, rows, category_ids)
     seen: Counter[Fingerprint] = Counter()
     new_rows = []
     for row in rows:
@@ -64,35 +69,36 @@ def import_expenses(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> ImportSumm
         seen[fingerprint] += 1
         if seen[fingerprint] > existing[fingerprint]:
             new_rows.append(row)
-    created = _create_categories(user_id, new_rows, category_ids)
-    tag_ids = _resolve_tags(user_id, new_rows)
+    created = _create_categories(ledger_id, new_rows, category_ids)
+    tag_ids = _resolve_tags(ledger_id, new_rows)
     with roomy_sqlite_cache(INSERT_CACHE_MIB):
-        _insert(user_id, new_rows, category_ids, tag_ids)
+        _insert(scope, new_rows, category_ids, tag_ids)
     return ImportSummary(len(new_rows), len(rows) - len(new_rows), created)
 
 
-def _one_import_at_a_time(user_id: uuid.UUID) -> None:
-    """Wait for the user's other import, if any, to commit or roll back.
+def _one_import_at_a_time(ledger_id: uuid.UUID) -> None:
+    """Wait for the ledger's other import, if any, to commit or roll back.
 
     Two imports of the same file at once (a double-clicked submit, two tabs)
     must not both find its rows missing. SQLite's BEGIN IMMEDIATE already runs
     them one after the other; on PostgreSQL a transaction-scoped advisory lock
-    per user does, and the next statement then sees the other import's rows.
+    per ledger does, and the next statement then sees the other import's rows.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         # Advisory lock keys are signed 64-bit: the top 63 bits of the id.
-        db.session.execute(select(func.pg_advisory_xact_lock(user_id.int >> 65)))
+        db.session.execute(select(func.pg_advisory_xact_lock(ledger_id.int >> 65)))
 
 
-def _category_ids(user_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    stmt = owned(Category, user_id=user_id).with_only_columns(Category.name_key, Category.id)
+def _category_ids(ledger_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    stmt = owned(Category, ledger_id=ledger_id).with_only_columns(Category.name_key, Category.id)
     return dict(db.session.execute(stmt).tuples().all())
 
 
 def _existing_counts(
-    user_id: uuid.UUID, rows: Sequence[ImportRow], category_ids: dict[str, uuid.UUID]
+    scope: Scope, rows: Sequence[ImportRow], category_ids: dict[str, uuid.UUID]
 ) -> Counter[Fingerprint]:
-    """How many expenses the user already has like each row of the file.
+    """How many expenses the ledger already has like each row of the file (of those the
+    user may see).
 
     One query joining the file's distinct fingerprints to the user's expenses
     through an index: rows in a category the user does not have yet cannot be
@@ -111,7 +117,8 @@ def _existing_counts(
     # expenses scanned every "Coffee" once per row (11 s for 10,000 rows).
     same = aliased(Expense)
     stmt = (
-        owned(Expense, user_id=user_id)
+        owned(Expense, ledger_id=scope.ledger_id)
+        .where(visible_to(Expense, scope.user_id))
         .with_only_columns(keys.position, func.count())
         .select_from(keys.table)
         .join(Expense, (Expense.amount == cents) & (Expense.date == day))
@@ -127,16 +134,16 @@ def _existing_counts(
 
 
 def _create_categories(
-    user_id: uuid.UUID, rows: Sequence[ImportRow], category_ids: dict[str, uuid.UUID]
+    ledger_id: uuid.UUID, rows: Sequence[ImportRow], category_ids: dict[str, uuid.UUID]
 ) -> list[str]:
-    """Add the categories the rows name and the user lacks; their names, in file order."""
+    """Add the categories the rows name and the ledger lacks; their names, in file order."""
     created = []
     for row in rows:
         key, name = row.category_key, row.category
         if key not in category_ids:
             # The file's first spelling names the new category.
             category = Category(
-                id=uuid.uuid4(), user_id=user_id, name=name, name_key=key, color=DEFAULT_COLOR
+                id=uuid.uuid4(), ledger_id=ledger_id, name=name, name_key=key, color=DEFAULT_COLOR
             )
             db.session.add(category)
             category_ids[key] = category.id
@@ -145,15 +152,15 @@ def _create_categories(
     return created
 
 
-def _resolve_tags(user_id: uuid.UUID, rows: Sequence[ImportRow]) -> dict[str, uuid.UUID]:
+def _resolve_tags(ledger_id: uuid.UUID, rows: Sequence[ImportRow]) -> dict[str, uuid.UUID]:
     names = {name_key(name): name for row in rows for name in row.tags}
-    tags = resolve_tags(user_id, names.values())
+    tags = resolve_tags(ledger_id, names.values())
     db.session.flush()
     return {tag.name_key: tag.id for tag in tags}
 
 
 def _insert(
-    user_id: uuid.UUID,
+    scope: Scope,
     rows: Sequence[ImportRow],
     category_ids: dict[str, uuid.UUID],
     tag_ids: dict[str, uuid.UUID],
@@ -167,10 +174,15 @@ def _insert(
     values = JsonRows(expenses, list(_ROW_COLUMNS.values()))
     db.session.execute(
         insert(Expense.__table__).from_select(
-            [*_ROW_COLUMNS, "user_id", "created_at", "updated_at", "version"],
-            select(*values.columns, literal(user_id, Uuid()), now, now, literal(1)).select_from(
-                values.table
-            ),
+            [*_ROW_COLUMNS, "ledger_id", "user_id", "created_at", "updated_at", "version"],
+            select(
+                *values.columns,
+                literal(scope.ledger_id, Uuid()),
+                literal(scope.user_id, Uuid()),
+                now,
+                now,
+                literal(1),
+            ).select_from(values.table),
         )
     )
     if links:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import uuid
 from collections.abc import Iterator
 
 from ..reads import ExpenseFilters, export_expenses
+from ..scoping import Scope
 from .csv_format import HEADER, expense_row
 
 
@@ -16,7 +16,7 @@ def export_filename(today: dt.date) -> str:
     return f"expenses-{today.isoformat()}.csv"
 
 
-def csv_chunks(user_id: uuid.UUID, filters: ExpenseFilters) -> Iterator[str]:
+def csv_chunks(scope: Scope, filters: ExpenseFilters) -> Iterator[str]:
     """The export as text chunks: the header, then one chunk per batch of rows.
 
     Only one batch is in memory at a time, so a long history streams in
@@ -27,7 +27,7 @@ def csv_chunks(user_id: uuid.UUID, filters: ExpenseFilters) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     yield _drain(buffer)
-    for batch in export_expenses(user_id, filters):
+    for batch in export_expenses(scope, filters):
         for expense in batch:
             writer.writerow(
                 expense_row(expense, expense.category.name, [tag.name for tag in expense.tags])

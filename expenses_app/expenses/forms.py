@@ -72,19 +72,24 @@ class ExpenseForm(AppForm):
         filters=[_strip],
         validators=[Optional(), Length(max=NOTES_MAX_LENGTH)],
     )
+    private = BooleanField(
+        "Private",
+        description="It still counts in the ledger's totals, but other members see only its "
+        "date, amount and category.",
+    )
     receipt = FileField(
         "Receipt (optional)",
         description="A photo or scan: JPEG, PNG, WebP or PDF, at most 5 MB.",
         render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
     )
 
-    def __init__(self, *args: Any, user_id: uuid.UUID, receipt_max_bytes: int, **kwargs: Any):
+    def __init__(self, *args: Any, ledger_id: uuid.UUID, receipt_max_bytes: int, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.receipt_max_bytes = receipt_max_bytes
         self.receipt_upload: ReceiptUpload | None = None
-        # Only the user's own categories are choices, so a forged id is a form error.
+        # Only the ledger's own categories are choices, so a forged id is a form error.
         self.category_id.choices = [
-            SelectChoice(category_id, name) for category_id, name in category_choices(user_id)
+            SelectChoice(category_id, name) for category_id, name in category_choices(ledger_id)
         ]
 
     def validate_tags(self, field: StringField) -> None:
@@ -117,6 +122,7 @@ class ExpenseForm(AppForm):
             payment_method=self.payment_method.data,
             tags=tuple(split_tags(self.tags.data)),
             notes=self.notes.data or None,
+            private=bool(self.private.data),
         )
 
 
@@ -149,5 +155,6 @@ class EditExpenseForm(ExpenseForm):
             "payment_method": expense.payment_method,
             "tags": ", ".join(tag.name for tag in expense.tags),
             "notes": expense.notes,
+            "private": expense.private,
             "version": str(expense.version),
         }

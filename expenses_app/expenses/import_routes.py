@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf.file import FileField, FileRequired
 
 from ..extensions import db
 from ..form_base import AppForm
+from ..scoping import writable_scope
 from .csv_import import CsvImportError, decode_csv, parse_csv
 from .csv_import_store import import_expenses
 
@@ -34,19 +35,21 @@ class ImportForm(AppForm):
 
 @login_required
 def import_csv():
+    scope = writable_scope()
     form = ImportForm()
     if form.validate_on_submit():
         limit = current_app.config["IMPORT_MAX_BYTES"]
         try:
             rows = parse_csv(decode_csv(form.file.data.stream.read(limit + 1), max_bytes=limit))
-            summary = import_expenses(current_user.id, rows)
+            summary = import_expenses(scope, rows)
             db.session.commit()
         except CsvImportError as exc:
             db.session.rollback()
             return _render_form(form, exc.problems)
         log.info(
-            "csv import: user %s imported %d, skipped %d",
-            current_user.id,
+            "csv import: user %s into ledger %s imported %d, skipped %d",
+            scope.user_id,
+            scope.ledger_id,
             summary.imported,
             summary.skipped,
         )

@@ -73,7 +73,7 @@ def display_name(original_name: str | None, content_type: str) -> str:
 def store_receipt(expense: Expense, upload: ReceiptUpload) -> Receipt:
     """Save `upload` as the receipt of `expense`, which must have none (e.g. a new expense)."""
     receipt = Receipt(
-        user_id=expense.user_id,
+        ledger_id=expense.ledger_id,
         expense_id=expense.id,
         filename=upload.filename,
         content_type=upload.content_type,

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Expense, Tag, name_key, utcnow
-from ..scoping import owned
+from ..scoping import Scope, owned
 from ..versioning import check_version, flush_edit
 
 
@@ -31,6 +31,8 @@ class ExpenseValues:
     payment_method: str = "other"
     tags: Sequence[str] = field(default_factory=tuple)
     notes: str | None = None
+    # Shown in full only to the member who added it (see `reads/privacy.py`).
+    private: bool = False
 
 
 def split_tags(text: str | None, separator: str = ",") -> list[str]:
@@ -45,8 +47,8 @@ def split_tags(text: str | None, separator: str = ",") -> list[str]:
     return names
 
 
-def resolve_tags(user_id: uuid.UUID, names: Iterable[str]) -> list[Tag]:
-    """The user's Tag rows for `names`, creating the missing ones.
+def resolve_tags(ledger_id: uuid.UUID, names: Iterable[str]) -> list[Tag]:
+    """The ledger's Tag rows for `names`, creating the missing ones.
 
     One SELECT when every tag exists. New ones are inserted with ON CONFLICT DO
     NOTHING and read back: on PostgreSQL two requests can add the same new tag
@@ -56,27 +58,32 @@ def resolve_tags(user_id: uuid.UUID, names: Iterable[str]) -> list[Tag]:
     wanted = {name_key(name): name for name in names}
     if not wanted:
         return []
-    found = _tags_by_key(user_id, wanted)
+    found = _tags_by_key(ledger_id, wanted)
     missing = [key for key in wanted if key not in found]
     if missing:
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
         rows = [
-            {"id": uuid.uuid4(), "user_id": user_id, "name": wanted[key], "name_key": key}
+            {"id": uuid.uuid4(), "ledger_id": ledger_id, "name": wanted[key], "name_key": key}
             for key in missing
         ]
         db.session.execute(dialect.insert(Tag).values(rows).on_conflict_do_nothing())
-        found |= _tags_by_key(user_id, missing)
+        found |= _tags_by_key(ledger_id, missing)
     return [found[key] for key in wanted]
 
 
-def _tags_by_key(user_id: uuid.UUID, keys: Iterable[str]) -> dict[str, Tag]:
-    stmt = select(Tag).where(Tag.user_id == user_id, Tag.name_key.in_(list(keys)))
+def _tags_by_key(ledger_id: uuid.UUID, keys: Iterable[str]) -> dict[str, Tag]:
+    stmt = select(Tag).where(Tag.ledger_id == ledger_id, Tag.name_key.in_(list(keys)))
     return {tag.name_key: tag for tag in db.session.scalars(stmt)}
 
 
-def create_expense(user_id: uuid.UUID, values: ExpenseValues) -> Expense:
-    """A new expense for `user_id`. `values.category_id` must already be the user's."""
-    expense = Expense(user_id=user_id, tags=resolve_tags(user_id, values.tags))
+def create_expense(scope: Scope, values: ExpenseValues) -> Expense:
+    """A new expense in `scope`'s ledger, added by its user. `values.category_id` must
+    already be the ledger's."""
+    expense = Expense(
+        ledger_id=scope.ledger_id,
+        user_id=scope.user_id,
+        tags=resolve_tags(scope.ledger_id, values.tags),
+    )
     _assign(expense, values)
     db.session.add(expense)
     db.session.flush()
@@ -96,7 +103,7 @@ def update_expense(
     # changed would autoflush its UPDATE, whose trigger locks the month total,
     # and then wait on a new tag another save inserted before waiting on that
     # month total: a deadlock on PostgreSQL.
-    tags = resolve_tags(expense.user_id, values.tags)
+    tags = resolve_tags(expense.ledger_id, values.tags)
     _assign(expense, values)
     # Always touch the row, so a tags-only change also bumps the version that
     # optimistic locking checks.
@@ -115,14 +122,14 @@ def restore_expense(expense: Expense) -> None:
     expense.deleted_at = None
 
 
-def last_used_category_id(user_id: uuid.UUID) -> uuid.UUID | None:
-    """The category of the user's latest live expense: the form's default.
+def last_used_category_id(ledger_id: uuid.UUID) -> uuid.UUID | None:
+    """The category of the ledger's latest live expense: the form's default.
 
     Latest by date, then by entry time, which the list's date index answers
-    without reading the user's whole history.
+    without reading the ledger's whole history.
     """
     stmt = (
-        owned(Expense, user_id=user_id)
+        owned(Expense, ledger_id=ledger_id)
         .with_only_columns(Expense.category_id)
         .order_by(Expense.date.desc(), Expense.created_at.desc())
         .limit(1)
@@ -137,3 +144,4 @@ def _assign(expense: Expense, values: ExpenseValues) -> None:
     expense.description = values.description
     expense.payment_method = values.payment_method
     expense.notes = values.notes or None
+    expense.private = values.private

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, OwnedByLedger, SoftDeletable, Timestamps, UUIDPk, Versioned
 from .category import Category
+from .user import User
 
 # The contract's payment methods, in the order forms offer them, with how pages name them.
 PAYMENT_METHOD_LABELS = {
@@ -151,6 +153,7 @@ class Expense(UUIDPk, OwnedByLedger, SoftDeletable, Timestamps, Versioned, Base)
     )
 
     category: Mapped[Category] = relationship(back_populates="expenses", lazy="raise_on_sql")
+    author: Mapped[User | None] = relationship(lazy="raise_on_sql")
     tags: Mapped[list[Tag]] = relationship(
         secondary=expense_tags,
         back_populates="expenses",
@@ -164,6 +167,14 @@ class Expense(UUIDPk, OwnedByLedger, SoftDeletable, Timestamps, Versioned, Base)
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+    # What `reads/privacy.py` sets on the copy another member sees instead.
+    masked: ClassVar[bool] = False
+
+    @property
+    def added_by(self) -> str | None:
+        """The username of the member who added it (`author` must be loaded)."""
+        return None if self.author is None else self.author.username
 
     def __repr__(self) -> str:
         return f"<Expense {self.date} {self.amount} {self.description!r}>"

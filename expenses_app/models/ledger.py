@@ -1,4 +1,4 @@
-"""Ledgers: what a household shares (categories, expenses, budgets), their members and invitations."""
+"""Ledgers: what a household shares (categories, expenses, budgets), with members and invites."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import DERIVED, Base
 from .expense import PAYMENT_METHOD_MAX_LENGTH
 
-
 # The `private_of` of expenses that are not private, and of private ones whose
 # author's account was deleted (private to everyone from then on).
 PUBLIC = uuid.UUID(int=0)

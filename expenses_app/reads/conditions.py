@@ -10,14 +10,15 @@ reading the expenses until someone teaches the fast path (and the twin test,
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from ..models import Category, Expense, Tag, expense_tags, name_key
+from ..scoping import Scope
 from .filters import ExpenseFilters
+from .privacy import visible_to
 from .search import SlotRange, source, text_search
 from .types import Span
 
@@ -25,27 +26,32 @@ from .types import Span
 # the fields `Span` carries. Anything else is read from the expenses.
 MONTH_TOTALS_FIELDS = frozenset({"category", "payment_method", "start", "end"})
 
-Condition = Callable[[type[Expense], uuid.UUID, Any], ColumnElement[bool]]
+Condition = Callable[[type[Expense], Scope, Any], ColumnElement[bool]]
 
 
-def _tagged(row: type[Expense], user_id: uuid.UUID, tag: str) -> ColumnElement[bool]:
+def _tagged(row: type[Expense], scope: Scope, tag: str) -> ColumnElement[bool]:
+    """Rows carrying the tag, among those whose tags the viewer may see."""
     tagged = (
         select(expense_tags.c.expense_id)
         .join(Tag, Tag.id == expense_tags.c.tag_id)
-        .where(Tag.user_id == user_id, Tag.name_key == name_key(tag))
+        .where(Tag.ledger_id == scope.ledger_id, Tag.name_key == name_key(tag))
     )
-    return row.id.in_(tagged)
+    return and_(row.id.in_(tagged), visible_to(row, scope.user_id))
+
+
+def _paid_with(row: type[Expense], scope: Scope, method: str) -> ColumnElement[bool]:
+    return and_(row.payment_method == method, visible_to(row, scope.user_id))
 
 
 # One entry per filter but `q` (text search, which may change the rows read).
 _CONDITIONS: dict[str, Condition] = {
-    "category": lambda row, _user, value: row.category_id == value,
+    "category": lambda row, _scope, value: row.category_id == value,
     "tag": _tagged,
-    "payment_method": lambda row, _user, value: row.payment_method == value,
-    "start": lambda row, _user, value: row.date >= value,
-    "end": lambda row, _user, value: row.date <= value,
-    "min": lambda row, _user, value: row.amount >= value,
-    "max": lambda row, _user, value: row.amount <= value,
+    "payment_method": _paid_with,
+    "start": lambda row, _scope, value: row.date >= value,
+    "end": lambda row, _scope, value: row.date <= value,
+    "min": lambda row, _scope, value: row.amount >= value,
+    "max": lambda row, _scope, value: row.amount <= value,
 }
 
 
@@ -60,9 +66,9 @@ def as_span(filters: ExpenseFilters) -> Span:
 
 
 def narrowed(
-    stmt: Select, filters: ExpenseFilters, user_id: uuid.UUID, slots: SlotRange | None = None
+    stmt: Select, filters: ExpenseFilters, scope: Scope, slots: SlotRange | None = None
 ) -> Select:
-    """`stmt` (a SELECT over the user's live rows of `source(filters.q)`) narrowed by
+    """`stmt` (a SELECT over the ledger's live rows of `source(filters.q)`) narrowed by
     every filter that is set. `slots`: while searching on SQLite, the part of the
     search index to read."""
     active = filters.active_filters()
@@ -72,12 +78,16 @@ def narrowed(
     row = source(filters.q)
     # In this order: SQLite tests the conditions no index answers as written.
     conditions = [
-        condition(row, user_id, getattr(filters, name))
+        condition(row, scope, getattr(filters, name))
         for name, condition in _CONDITIONS.items()
         if name in active
     ]
     stmt = stmt.where(*conditions)
-    return text_search(stmt, user_id, filters.q, slots) if filters.q else stmt
+    if not filters.q:
+        return stmt
+    return text_search(stmt, scope.ledger_id, filters.q, slots).where(
+        visible_to(row, scope.user_id)
+    )
 
 
 def ordering(
@@ -99,7 +109,7 @@ def ordering(
     tie_breaks = {
         "date": (row.created_at,),
         "amount": (row.date,),
-        # Matches the (user, category, date, created_at, id) index.
+        # Matches the (ledger, category, date, created_at, id) index.
         "category": (row.date, row.created_at),
         "description": (row.date,),
     }[filters.sort]

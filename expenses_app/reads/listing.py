@@ -18,11 +18,12 @@ from sqlalchemy import Row, Select, Subquery, bindparam, func, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Category, Expense, Receipt, Tag, expense_tags
+from ..models import Category, Expense, Receipt, Tag, User, expense_tags
 from ..money import ZERO
-from ..scoping import owned
+from ..scoping import Scope, owned
 from .conditions import as_span, narrowed, ordering, uses_month_totals
 from .filters import ExpenseFilters
+from .privacy import shown_to
 from .search import SlotRange, first_of_day, last_of_day, slot_key, source
 from .spans import grouped_totals, span_totals
 from .types import ExpensePage, ListedCategory, ListedExpense, ListedTag
@@ -30,9 +31,7 @@ from .types import ExpensePage, ListedCategory, ListedExpense, ListedTag
 EXPORT_BATCH = 500
 
 
-def _matching(
-    user_id: uuid.UUID, filters: ExpenseFilters, slots: SlotRange | None = None
-) -> Select:
+def _matching(scope: Scope, filters: ExpenseFilters, slots: SlotRange | None = None) -> Select:
     """The user's live rows of `source(filters.q)` that the filters match (within `slots`).
 
     The scoping conditions of `owned` come last in the WHERE clause: SQLite
@@ -41,11 +40,11 @@ def _matching(
     checks for the rows it rejects (a quarter of a 2-letter search's cost).
     """
     row = source(filters.q)
-    stmt = narrowed(select(row), filters, user_id, slots)
-    return stmt.where(owned(row, user_id=user_id).whereclause)
+    stmt = narrowed(select(row), filters, scope, slots)
+    return stmt.where(owned(row, ledger_id=scope.ledger_id).whereclause)
 
 
-def filtered_summary(user_id: uuid.UUID, filters: ExpenseFilters) -> tuple[int, Decimal]:
+def filtered_summary(scope: Scope, filters: ExpenseFilters) -> tuple[int, Decimal]:
     """How many of the user's live expenses match, and their total (summed in SQL).
 
     Filters on dates, category and payment method alone are answered from the
@@ -53,10 +52,10 @@ def filtered_summary(user_id: uuid.UUID, filters: ExpenseFilters) -> tuple[int, 
     reads a few rows instead of every expense of the user's history.
     """
     if uses_month_totals(filters):
-        ((count, total),) = span_totals(user_id, [as_span(filters)])
+        ((count, total),) = span_totals(scope, [as_span(filters)])
         return count, total
     row = source(filters.q)
-    stmt = _matching(user_id, filters).with_only_columns(func.count(row.id), func.sum(row.amount))
+    stmt = _matching(scope, filters).with_only_columns(func.count(row.id), func.sum(row.amount))
     count, total = db.session.execute(stmt).one()
     return count, total if total is not None else ZERO
 
@@ -67,7 +66,7 @@ def _ordered(stmt: Select, filters: ExpenseFilters) -> Select:
     return stmt.order_by(*ordering(filters, Expense))
 
 
-def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
+def expense_page(scope: Scope, filters: ExpenseFilters) -> ExpensePage:
     """The page `filters` asks for, each row with its category, tags and whether it has a receipt.
 
     Deep pages stay cheap: the page's ids come from a covering index (an
@@ -75,13 +74,13 @@ def expense_page(user_id: uuid.UUID, filters: ExpenseFilters) -> ExpensePage:
     and just the page's rows are then fetched in full, tags included.
     """
     if filters.sort == "category":
-        count, total, ids = _category_page(user_id, filters)
+        count, total, ids = _category_page(scope, filters)
     else:
-        count, total = filtered_summary(user_id, filters)
-        ids = _page_ids(user_id, filters, count)
+        count, total = filtered_summary(scope, filters)
+        ids = _page_ids(scope, filters, count)
     if ids is None or not count:
         return ExpensePage([], count, total, filters.page, filters.per_page)
-    return ExpensePage(_listed(ids, filters), count, total, filters.page, filters.per_page)
+    return ExpensePage(_listed(scope, ids, filters), count, total, filters.page, filters.per_page)
 
 
 # The list's columns and joins, the same on every request: an immutable
@@ -104,15 +103,20 @@ _LISTED = (
         Category.icon,
         _HAS_RECEIPT,
         Tag.name,
+        Expense.user_id,
+        Expense.private,
+        User.username,
     )
     .join(Category, Category.id == Expense.category_id)
+    .outerjoin(User, User.id == Expense.user_id)
     .outerjoin(expense_tags, expense_tags.c.expense_id == Expense.id)
     .outerjoin(Tag, Tag.id == expense_tags.c.tag_id)
 )
 
 
-def _listed(ids: Select, filters: ExpenseFilters) -> list[ListedExpense]:
-    """The rows of the expenses `ids` selects, in list order: one SELECT, a row per tag."""
+def _listed(scope: Scope, ids: Select, filters: ExpenseFilters) -> list[ListedExpense]:
+    """The rows of the expenses `ids` selects, in list order, as `scope`'s user may see
+    them: one SELECT, a row per tag."""
     # IN, not a join: SQLite materialises a joined subquery without the
     # bounded sort of ORDER BY ... LIMIT that a search's page ids need
     # (a quarter of the page statement of a 1-letter search).
@@ -122,17 +126,29 @@ def _listed(ids: Select, filters: ExpenseFilters) -> list[ListedExpense]:
     # The order ends with the expense id, so each expense's rows (one per tag) are adjacent.
     for _, group in groupby(db.session.execute(stmt), key=itemgetter(0)):
         rows = list(group)
-        expense_id, day, description, method, amount, name, color, icon, receipt, tag = rows[0]
+        expense_id, day, description, method, amount, name, color, icon, receipt, tag = rows[0][:10]
         key = (name, color, icon)
         category = categories.get(key) or categories.setdefault(key, ListedCategory(*key))
-        tags = () if tag is None else tuple(ListedTag(row[-1]) for row in rows)
-        listed.append(
-            ListedExpense(expense_id, day, description, method, amount, category, tags, receipt)
+        tags = () if tag is None else tuple(ListedTag(row[9]) for row in rows)
+        author, private, added_by = rows[0][10:]
+        row = ListedExpense(
+            expense_id,
+            day,
+            description,
+            method,
+            amount,
+            category,
+            tags,
+            receipt,
+            author,
+            private,
+            added_by,
         )
+        listed.append(shown_to(row, scope.user_id))
     return listed
 
 
-def _page_ids(user_id: uuid.UUID, filters: ExpenseFilters, count: int) -> Select | None:
+def _page_ids(scope: Scope, filters: ExpenseFilters, count: int) -> Select | None:
     """The ids of the page's rows, skipping as few index entries as possible.
 
     A page in the second half of the list is read from the other end, in the
@@ -147,7 +163,7 @@ def _page_ids(user_id: uuid.UUID, filters: ExpenseFilters, count: int) -> Select
     if reverse:
         start, stop = count - stop, count - start
     return (
-        _matching(user_id, filters, _page_days(user_id, filters, reverse, stop))
+        _matching(scope, filters, _page_days(scope, filters, reverse, stop))
         .with_only_columns(source(filters.q).id)
         .order_by(*ordering(filters, reverse=reverse))
         .limit(stop - start)
@@ -155,9 +171,7 @@ def _page_ids(user_id: uuid.UUID, filters: ExpenseFilters, count: int) -> Select
     )
 
 
-def _page_days(
-    user_id: uuid.UUID, filters: ExpenseFilters, reverse: bool, stop: int
-) -> SlotRange | None:
+def _page_days(scope: Scope, filters: ExpenseFilters, reverse: bool, stop: int) -> SlotRange | None:
     """While searching on SQLite in date order: only the days the page's rows can be from.
 
     The search index numbers each user's copies by day, newest first
@@ -172,7 +186,7 @@ def _page_days(
     newest_first = (filters.order == "desc") != reverse
     key = slot_key(filters.q)
     reached = (
-        _matching(user_id, filters)
+        _matching(scope, filters)
         .with_only_columns(key)
         .order_by(key.asc() if newest_first else key.desc())
         .limit(1)
@@ -184,9 +198,7 @@ def _page_days(
     return SlotRange(low=first_of_day(reached))
 
 
-def _category_page(
-    user_id: uuid.UUID, filters: ExpenseFilters
-) -> tuple[int, Decimal, Select | None]:
+def _category_page(scope: Scope, filters: ExpenseFilters) -> tuple[int, Decimal, Select | None]:
     """Count, total and the page's ids when sorting by category name.
 
     A plain ORDER BY name would sort every matching row on each request.
@@ -195,8 +207,8 @@ def _category_page(
     slice of one or a few categories, each read in date order from the
     (user, category, date) index.
     """
-    matching = _matching(user_id, filters)
-    groups = _category_groups(user_id, filters, matching)
+    matching = _matching(scope, filters)
+    groups = _category_groups(scope, filters, matching)
     count = sum(group.count for group in groups)
     total = sum((group.total for group in groups), ZERO)
     row = source(filters.q)
@@ -215,12 +227,12 @@ def _category_page(
     return count, total, (union_all(*members) if members else None)
 
 
-def _category_groups(user_id: uuid.UUID, filters: ExpenseFilters, matching: Select) -> list[Row]:
+def _category_groups(scope: Scope, filters: ExpenseFilters, matching: Select) -> list[Row]:
     """Each matching category's `category_id`, `count` and `total`, in the list's name order:
     from the monthly totals when the filters allow, else from the matching rows."""
     by_name = _by_name_desc if filters.order == "desc" else _by_name_asc
     if uses_month_totals(filters):
-        return grouped_totals(user_id, as_span(filters), "category", by_name).all()
+        return grouped_totals(scope, as_span(filters), "category", by_name).all()
     row = source(filters.q)
     groups = (
         matching.with_only_columns(
@@ -231,19 +243,19 @@ def _category_groups(user_id: uuid.UUID, filters: ExpenseFilters, matching: Sele
         .group_by(row.category_id)
         .subquery()
     )
-    return db.session.execute(by_name(groups), {"user_id": user_id}).all()
+    return db.session.execute(by_name(groups), {"ledger_id": scope.ledger_id}).all()
 
 
 def _by_name_asc(groups: Subquery) -> Select:
     """Category groups (`key`, `count`, `total`) in category name order.
 
-    The owner condition (bound as `user_id`) changes no answer but keeps
-    PostgreSQL from hashing every user's categories (see `totals._categories`).
+    The ledger condition (bound as `ledger_id`) changes no answer but keeps
+    PostgreSQL from hashing every ledger's categories (see `totals._categories`).
     """
     return (
         select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
         .join(Category, Category.id == groups.c.key)
-        .where(Category.user_id == bindparam("user_id"))
+        .where(Category.ledger_id == bindparam("ledger_id"))
         .order_by(Category.name_key.asc())
     )
 
@@ -252,7 +264,7 @@ def _by_name_desc(groups: Subquery) -> Select:
     return (
         select(groups.c.key.label("category_id"), groups.c.count, groups.c.total)
         .join(Category, Category.id == groups.c.key)
-        .where(Category.user_id == bindparam("user_id"))
+        .where(Category.ledger_id == bindparam("ledger_id"))
         .order_by(Category.name_key.desc())
     )
 
@@ -268,18 +280,21 @@ def _slices(groups: Sequence[Row], start: int, size: int) -> Iterator[tuple[uuid
         first = last
 
 
-def export_expenses(user_id: uuid.UUID, filters: ExpenseFilters) -> Iterator[list[Expense]]:
-    """Every matching expense in list order, in batches: memory stays flat however many."""
-    matching = _matching(user_id, filters)
+def export_expenses(scope: Scope, filters: ExpenseFilters) -> Iterator[list[Expense]]:
+    """Every matching expense in list order, in batches, as `scope`'s user may see them
+    (`privacy.shown_to`): memory stays flat however many."""
+    matching = _matching(scope, filters)
     if source(filters.q) is not Expense:
         # Whole expenses come from their table; the search index only says which.
         chosen = matching.with_only_columns(source(filters.q).id)
-        matching = owned(Expense, user_id=user_id).where(Expense.id.in_(chosen))
+        matching = owned(Expense, ledger_id=scope.ledger_id).where(Expense.id.in_(chosen))
     stmt = (
         _ordered(matching, filters)
-        .options(joinedload(Expense.category), selectinload(Expense.tags))
+        .options(
+            joinedload(Expense.category), joinedload(Expense.author), selectinload(Expense.tags)
+        )
         .execution_options(yield_per=EXPORT_BATCH)
     )
     # The session's identity map holds rows weakly, so written batches are freed.
     for batch in db.session.scalars(stmt).partitions():
-        yield list(batch)
+        yield [shown_to(expense, scope.user_id) for expense in batch]

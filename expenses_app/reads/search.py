@@ -2,7 +2,7 @@
 
 PostgreSQL answers ILIKE from pg_trgm GIN indexes (migration 0003). SQLite
 reads its search index instead of the expenses (migration 0006,
-`models/expense_search.py`): the trigram index finds the user's candidate
+`models/expense_search.py`): the trigram index finds the ledger's candidate
 rows, and LIKE on those copies decides, so results are exactly LIKE's
 (SQLite's LIKE ignores ASCII case only; wildcards are escaped, so literal).
 """
@@ -19,9 +19,9 @@ from ..models import Expense, SearchRow
 from ..models.expense_search import (
     BLOCK_SHIFT,
     DAY_SHIFT,
+    search_ledgers,
     search_rows,
     search_text,
-    search_users,
 )
 
 # The trigram tokenizer indexes 3-character sequences: shorter text has none.
@@ -35,9 +35,9 @@ def source(query: str | None) -> type[Expense]:
 
 
 def text_search(
-    stmt: Select, user_id: uuid.UUID, query: str, slots: SlotRange | None = None
+    stmt: Select, ledger_id: uuid.UUID, query: str, slots: SlotRange | None = None
 ) -> Select:
-    """`stmt`, over the user's rows of `source(query)`, narrowed to those containing
+    """`stmt`, over the ledger's rows of `source(query)`, narrowed to those containing
     `query` in description or notes (on SQLite, and to `slots` when given)."""
     pattern = f"%{_escape_like(query)}%"
     if dialect_name() != "sqlite":
@@ -47,7 +47,7 @@ def text_search(
                 Expense.notes.ilike(pattern, escape="\\"),
             )
         )
-    return _within_candidates(stmt, user_id, query, slots or SlotRange()).where(
+    return _within_candidates(stmt, ledger_id, query, slots or SlotRange()).where(
         or_(
             SearchRow.description.like(pattern, escape="\\"),
             SearchRow.notes.like(pattern, escape="\\"),
@@ -57,7 +57,7 @@ def text_search(
 
 @dataclass(frozen=True)
 class SlotRange:
-    """Bounds (SQL expressions; NULL is no bound) on the part of the user's block to read."""
+    """Bounds (SQL expressions; NULL is no bound) on the part of the ledger's block to read."""
 
     low: ColumnElement[int] | None = None
     high: ColumnElement[int] | None = None
@@ -79,15 +79,15 @@ def last_of_day(slot: ColumnElement[int]) -> ColumnElement[int]:
     return first_of_day(slot) + (2**DAY_SHIFT - 1)
 
 
-def _within_candidates(stmt: Select, user_id: uuid.UUID, query: str, slots: SlotRange) -> Select:
-    """Only the copies in the user's block, and for 3+ characters only those holding the
+def _within_candidates(stmt: Select, ledger_id: uuid.UUID, query: str, slots: SlotRange) -> Select:
+    """Only the copies in the ledger's block, and for 3+ characters only those holding the
     trigrams of `query`.
 
     The trigram index is the outer loop (its rowid range keeps it inside the
     block); each candidate is then one lookup by slot, next to the others.
     `slots` narrows the range the outer loop reads.
     """
-    block = select(search_users.c.block).where(search_users.c.user_id == user_id)
+    block = select(search_ledgers.c.block).where(search_ledgers.c.ledger_id == ledger_id)
     first = block.scalar_subquery().op("<<")(BLOCK_SHIFT)
     last = first + (2**BLOCK_SHIFT - 1)
     if slots.low is not None:

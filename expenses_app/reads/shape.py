@@ -9,7 +9,6 @@ built per shape, not per value (see `spans.py`).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..months import FIRST_INDEX, LAST_INDEX, from_index, last_day, month_index
+from ..scoping import Scope
 from .types import Span
 
 
@@ -97,9 +97,10 @@ def _bounds(params: dict[str, Any], name: str, low: dt.date | None, high: dt.dat
     return low is not None, high is not None
 
 
-def shape_of(user_id: uuid.UUID, spans: Sequence[Span]) -> tuple[Shape, dict[str, Any]]:
-    """The spans' statement shape and the values of its bind parameters."""
-    params: dict[str, Any] = {"user_id": user_id}
+def shape_of(scope: Scope, spans: Sequence[Span]) -> tuple[Shape, dict[str, Any]]:
+    """The spans' statement shape and the values of its bind parameters: the ledger's
+    (`ledger_id`) as `scope`'s user (`viewer`) sees them."""
+    params: dict[str, Any] = {"ledger_id": scope.ledger_id, "viewer": scope.user_id}
     shape = []
     for index, span in enumerate(spans):
         months, days = split_span(span.start, span.end)

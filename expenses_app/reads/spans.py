@@ -2,7 +2,7 @@
 
 `expense_month_totals` (a derived table, see `expenses_app/derived/`) answers any whole
 month with a handful of rows. A span that starts or ends inside a month adds
-the expenses of just those partial months, read from the user's date index.
+the expenses of just those partial months, read from the ledger's date index.
 So a total costs about the same for one month of history as for ten years.
 Everything comes back in ONE SELECT (a UNION ALL of the parts), so pages keep
 a fixed statement count. `reference.py` computes the same answers from
@@ -11,7 +11,6 @@ a fixed statement count. `reference.py` computes the same answers from
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -32,13 +31,19 @@ from sqlalchemy import (
 from ..extensions import db
 from ..models import Expense, ExpenseMonthTotal
 from ..money import ZERO
-from ..scoping import owned
+from ..scoping import Scope, owned
+from .privacy import shown_method, totals_shown_method, totals_visible_to, visible_to
 from .shape import Bounds, Shape, SpanShape, month_key, shape_of
 from .types import Span, SpanTotal
 
+# Every statement here takes the ledger and the viewer as bind parameters (`shape_of`).
+LEDGER = bindparam("ledger_id")
+VIEWER = bindparam("viewer")
+
 
 def _keys(group: str | None) -> tuple[list[Any], list[Any]]:
-    """The GROUP BY column for the monthly totals and for expenses."""
+    """The GROUP BY column for the monthly totals and for expenses (payment methods as the
+    viewer sees them: another member's private expenses under `private`)."""
     if group is None:
         return [], []
     if group == "category":
@@ -46,7 +51,7 @@ def _keys(group: str | None) -> tuple[list[Any], list[Any]]:
     if group == "month":
         return [month_key(ExpenseMonthTotal.month)], [month_key(Expense.date)]
     if group == "payment_method":
-        return [ExpenseMonthTotal.payment_method], [Expense.payment_method]
+        return [totals_shown_method(VIEWER)], [shown_method(Expense, VIEWER)]
     raise ValueError(f"unknown spending grouping {group!r}")
 
 
@@ -58,11 +63,14 @@ def _where(stmt: Select, name: str, bounds: Bounds, day: Any) -> Select:
     return stmt
 
 
-def _filters(stmt: Select, index: int, span: SpanShape, category: Any, payment: Any) -> Select:
+def _filters(
+    stmt: Select, index: int, span: SpanShape, category: Any, payment: Any, visible: Any
+) -> Select:
     if span.category:
         stmt = stmt.where(category == bindparam(f"s{index}_category"))
     if span.payment_method:
-        stmt = stmt.where(payment == bindparam(f"s{index}_payment"))
+        # A payment method matches only where the viewer may see it.
+        stmt = stmt.where(payment == bindparam(f"s{index}_payment"), visible)
     return stmt
 
 
@@ -74,27 +82,29 @@ def _parts(index: int, span: SpanShape, group: str | None) -> Iterator[Select]:
     if span.months is not None:
         totals = ExpenseMonthTotal
         # Through the one scoping door, like the expenses below.
-        stmt = owned(totals, user_id=bindparam("user_id")).with_only_columns(
+        stmt = owned(totals, ledger_id=LEDGER).with_only_columns(
             tag,
             *(key.label("key") for key in month_keys),
             func.sum(totals.expense_count).label("count"),
             func.sum(totals.amount).label("total"),
         )
         stmt = _where(stmt, f"s{index}_m", span.months, totals.month)
-        stmt = _filters(stmt, index, span, totals.category_id, totals.payment_method)
+        visible = totals_visible_to(VIEWER)
+        stmt = _filters(stmt, index, span, totals.category_id, totals.payment_method, visible)
         # Rows of one month share their key: grouped by the month itself, the
         # key is formatted once per month, not once per row of the totals.
         groups = [totals.month] if group == "month" else month_keys
         yield stmt.group_by(*groups)
     for part, bounds in enumerate(span.days):
-        stmt = owned(Expense, user_id=bindparam("user_id")).with_only_columns(
+        stmt = owned(Expense, ledger_id=LEDGER).with_only_columns(
             tag,
             *(key.label("key") for key in day_keys),
             func.count(Expense.id).label("count"),
             func.sum(Expense.amount).label("total"),
         )
         stmt = _where(stmt, f"s{index}_d{part}", bounds, Expense.date)
-        stmt = _filters(stmt, index, span, Expense.category_id, Expense.payment_method)
+        visible = visible_to(Expense, VIEWER)
+        stmt = _filters(stmt, index, span, Expense.category_id, Expense.payment_method, visible)
         yield stmt.group_by(*day_keys)
 
 
@@ -179,7 +189,7 @@ def _statement(build: Callable[..., Select], shape: Shape, *extra: Hashable) -> 
 
 
 def run(
-    user_id: uuid.UUID, spans: Sequence[Span], build: Callable[..., Select], *extra: Hashable
+    scope: Scope, spans: Sequence[Span], build: Callable[..., Select], *extra: Hashable
 ) -> Result[Any]:
     """Run the statement `build(shape, *extra)` makes of the spans' shape: one SELECT.
 
@@ -187,17 +197,17 @@ def run(
     parameters are its own). It must be a module-level function of the shape
     and `extra` alone, as its statement is kept per function, shape and extra.
     """
-    shape, params = shape_of(user_id, spans)
+    shape, params = shape_of(scope, spans)
     return db.session.execute(_statement(build, shape, *extra), params)
 
 
-def span_totals(user_id: uuid.UUID, spans: Sequence[Span]) -> list[SpanTotal]:
-    """(count, total) of the user's live expenses in each span, in order: one SELECT."""
+def span_totals(scope: Scope, spans: Sequence[Span]) -> list[SpanTotal]:
+    """(count, total) of the ledger's live expenses in each span, in order: one SELECT."""
     if not spans:
         return []
     found = {
         span: SpanTotal(count or 0, total or ZERO)
-        for span, count, total in run(user_id, spans, _all_spans)
+        for span, count, total in run(scope, spans, _all_spans)
     }
     return [found.get(index, SpanTotal(0, ZERO)) for index in range(len(spans))]
 
@@ -207,7 +217,7 @@ def _grouped(shape: Shape, group: str, outer: Callable[[Subquery], Select]) -> S
 
 
 def grouped_totals(
-    user_id: uuid.UUID, span: Span, group: str, outer: Callable[[Subquery], Select]
+    scope: Scope, span: Span, group: str, outer: Callable[[Subquery], Select]
 ) -> Result[Any]:
     """Run `outer` around the spending per `key` of `group` in `span`: one SELECT.
 
@@ -215,4 +225,4 @@ def grouped_totals(
     with no expense left out, so a caller can join names (categories) and
     order in the same SELECT. `outer` must be a module-level function.
     """
-    return run(user_id, [span], _grouped, group, outer)
+    return run(scope, [span], _grouped, group, outer)

@@ -7,7 +7,6 @@ the expenses. `reference.py` gives the same answers the plain way.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import Integer, Select, Subquery, bindparam, func, literal, null, select, union_all
@@ -15,7 +14,8 @@ from sqlalchemy import Integer, Select, Subquery, bindparam, func, literal, null
 from ..extensions import db
 from ..models import Category, Expense, Tag, expense_tags
 from ..money import ZERO
-from ..scoping import owned
+from ..scoping import Scope, owned
+from .privacy import PRIVATE_GROUP, shown_to, visible_to
 from .shape import Shape
 from .spans import grouped_totals, per_key, per_span, run
 from .types import GroupTotal, ListedCategory, Overview, RecentExpense, Span, SpanTotal
@@ -24,7 +24,7 @@ GROUPS = ("category", "month", "tag", "payment_method")
 RECENT_LIMIT = 8
 
 
-def group_totals(user_id: uuid.UUID, span: Span, group: str) -> list[GroupTotal]:
+def group_totals(scope: Scope, span: Span, group: str) -> list[GroupTotal]:
     """Spending in `span` per category, month, tag or payment method: one SELECT.
 
     Months come in calendar order, other groups largest first (then by key or
@@ -34,14 +34,14 @@ def group_totals(user_id: uuid.UUID, span: Span, group: str) -> list[GroupTotal]
     if group not in GROUPS:
         raise ValueError(f"unknown spending grouping {group!r}")
     if group == "tag":
-        return _tag_totals(user_id, span)
+        return _tag_totals(scope, span)
     outer = {"category": _categories, "month": _months}.get(group, _largest)
-    return [GroupTotal(*row) for row in grouped_totals(user_id, span, group, outer)]
+    return [GroupTotal(*row) for row in grouped_totals(scope, span, group, outer)]
 
 
-def _scoped_span(user_id: uuid.UUID, span: Span) -> Select:
-    """The user's live expenses in the span, read from `expenses` (for what totals lack)."""
-    stmt = owned(Expense, user_id=user_id)
+def _scoped_span(scope: Scope, span: Span) -> Select:
+    """The ledger's live expenses in the span, read from `expenses` (for what totals lack)."""
+    stmt = owned(Expense, ledger_id=scope.ledger_id)
     if span.start is not None:
         stmt = stmt.where(Expense.date >= span.start)
     if span.end is not None:
@@ -49,21 +49,43 @@ def _scoped_span(user_id: uuid.UUID, span: Span) -> Select:
     if span.category_id is not None:
         stmt = stmt.where(Expense.category_id == span.category_id)
     if span.payment_method is not None:
-        stmt = stmt.where(Expense.payment_method == span.payment_method)
+        stmt = stmt.where(
+            Expense.payment_method == span.payment_method, visible_to(Expense, scope.user_id)
+        )
     return stmt
 
 
-def _tag_totals(user_id: uuid.UUID, span: Span) -> list[GroupTotal]:
-    """Spending per tag: the monthly totals carry no tags, so this reads the expenses."""
-    total = func.sum(Expense.amount).label("total")
-    count = func.count(Expense.id).label("count")
-    stmt = (
-        _scoped_span(user_id, span)
-        .with_only_columns(Tag.name, total, count)
+def _tag_totals(scope: Scope, span: Span) -> list[GroupTotal]:
+    """Spending per tag: the monthly totals carry no tags, so this reads the expenses.
+
+    Another member's private expenses count once under `private` (their tags
+    are theirs to see), tagged or not.
+    """
+    tagged = (
+        _scoped_span(scope, span)
+        .where(visible_to(Expense, scope.user_id))
+        .with_only_columns(
+            Tag.name.label("name"), Expense.amount.label("amount"), Expense.id, Tag.name_key
+        )
         .join_from(Expense, expense_tags, expense_tags.c.expense_id == Expense.id)
         .join(Tag, Tag.id == expense_tags.c.tag_id)
-        .group_by(Tag.id, Tag.name, Tag.name_key)
-        .order_by(total.desc(), Tag.name_key)
+    )
+    hidden = (
+        _scoped_span(scope, span)
+        .where(~visible_to(Expense, scope.user_id))
+        .with_only_columns(
+            literal(PRIVATE_GROUP).label("name"),
+            Expense.amount.label("amount"),
+            Expense.id,
+            literal(PRIVATE_GROUP).label("name_key"),
+        )
+    )
+    rows = union_all(tagged, hidden).subquery("tagged")
+    total = func.sum(rows.c.amount).label("total")
+    stmt = (
+        select(rows.c.name, total, func.count(rows.c.id).label("count"))
+        .group_by(rows.c.name_key, rows.c.name)
+        .order_by(total.desc(), rows.c.name_key)
     )
     return [GroupTotal(*row) for row in db.session.execute(stmt)]
 
@@ -71,14 +93,14 @@ def _tag_totals(user_id: uuid.UUID, span: Span) -> list[GroupTotal]:
 def _categories(groups: Subquery) -> Select:
     """Category groups with the categories' names and colours, largest first.
 
-    The owner condition changes no answer (the groups hold only the user's
-    categories) but lets PostgreSQL read the user's few categories by index:
-    it guesses dozens of groups and otherwise hashes every user's categories.
+    The ledger condition changes no answer (the groups hold only the ledger's
+    categories) but lets PostgreSQL read the ledger's few categories by index:
+    it guesses dozens of groups and otherwise hashes every ledger's categories.
     """
     return (
         select(Category.name, groups.c.total, groups.c.count, Category.color)
         .join(groups, groups.c.key == Category.id)
-        .where(Category.user_id == bindparam("user_id"))
+        .where(Category.ledger_id == bindparam("ledger_id"))
         .order_by(groups.c.total.desc(), Category.name_key)
     )
 
@@ -93,14 +115,15 @@ def _largest(groups: Subquery) -> Select:
     )
 
 
-def untagged_total(user_id: uuid.UUID, span: Span) -> SpanTotal:
-    """Spending in `span` on expenses that carry no tag at all."""
+def untagged_total(scope: Scope, span: Span) -> SpanTotal:
+    """Spending in `span` on expenses that carry no tag at all (among those whose tags the
+    viewer may see: others' private expenses are under `private` instead)."""
     has_tag = (
         select(expense_tags.c.expense_id).where(expense_tags.c.expense_id == Expense.id).exists()
     )
     stmt = (
-        _scoped_span(user_id, span)
-        .where(~has_tag)
+        _scoped_span(scope, span)
+        .where(~has_tag, visible_to(Expense, scope.user_id))
         .with_only_columns(func.count(Expense.id), func.sum(Expense.amount))
     )
     count, total = db.session.execute(stmt).one()
@@ -141,7 +164,7 @@ def _overview(shape: Shape) -> Select:
             Category.name_key,
         )
         .join_from(Category, categories, categories.c.key == Category.id)
-        .where(Category.user_id == bindparam("user_id")),
+        .where(Category.ledger_id == bindparam("ledger_id")),
     ]
     if len(shape) > BUDGETS:
         windows = per_span(shape, tuple(range(BUDGETS, len(shape))))
@@ -151,10 +174,10 @@ def _overview(shape: Shape) -> Select:
     return combined.order_by(columns.part, columns.total.desc(), columns.sort)
 
 
-def overview(user_id: uuid.UUID, trend: Span, month: Span, windows: Sequence[Span]) -> Overview:
+def overview(scope: Scope, trend: Span, month: Span, windows: Sequence[Span]) -> Overview:
     """Spending per month of `trend`, per category of `month`, in each window: one SELECT."""
     result = Overview({}, [], [ZERO] * len(windows))
-    for part, count, total, key, color, _ in run(user_id, [trend, month, *windows], _overview):
+    for part, count, total, key, color, _ in run(scope, [trend, month, *windows], _overview):
         if part == TREND:
             result.by_month[key] = total
         elif part == CATEGORIES:
@@ -164,10 +187,10 @@ def overview(user_id: uuid.UUID, trend: Span, month: Span, windows: Sequence[Spa
     return result
 
 
-def recent_expenses(user_id: uuid.UUID, limit: int = RECENT_LIMIT) -> list[RecentExpense]:
+def recent_expenses(scope: Scope, limit: int = RECENT_LIMIT) -> list[RecentExpense]:
     """The latest live expenses by date (newest entry first on a tie), with their categories."""
     stmt = (
-        owned(Expense, user_id=user_id)
+        owned(Expense, ledger_id=scope.ledger_id)
         .with_only_columns(
             Expense.id,
             Expense.date,
@@ -176,12 +199,27 @@ def recent_expenses(user_id: uuid.UUID, limit: int = RECENT_LIMIT) -> list[Recen
             Category.name,
             Category.color,
             Category.icon,
+            Expense.user_id,
+            Expense.private,
         )
         .join_from(Expense, Category, Category.id == Expense.category_id)
         .order_by(Expense.date.desc(), Expense.created_at.desc(), Expense.id)
         .limit(limit)
     )
     return [
-        RecentExpense(expense_id, day, description, amount, ListedCategory(name, color, icon))
-        for expense_id, day, description, amount, name, color, icon in db.session.execute(stmt)
+        shown_to(
+            RecentExpense(
+                expense_id,
+                day,
+                description,
+                amount,
+                ListedCategory(name, color, icon),
+                author,
+                private,
+            ),
+            scope.user_id,
+        )
+        for expense_id, day, description, amount, name, color, icon, author, private in (
+            db.session.execute(stmt)
+        )
     ]

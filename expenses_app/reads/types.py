@@ -61,6 +61,12 @@ class ListedExpense(NamedTuple):
     category: ListedCategory
     tags: tuple[ListedTag, ...]
     has_receipt: bool
+    # Who added it (None once their account is gone) and whether it is private:
+    # `privacy.shown_to` masks it for everyone else.
+    user_id: uuid.UUID | None = None
+    private: bool = False
+    added_by: str | None = None
+    masked: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,9 @@ class RecentExpense:
     description: str
     amount: Decimal
     category: ListedCategory
+    user_id: uuid.UUID | None = None
+    private: bool = False
+    masked: bool = False
 
 
 @dataclass(frozen=True)

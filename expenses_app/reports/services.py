@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from ..expenses.csv_format import escape_cell
 from ..models import payment_method_label
 from ..money import format_plain
 from ..reads import GroupTotal, Span, group_totals, span_totals, untagged_total
+from ..scoping import Scope
 
 GROUP_NAMES = {
     "category": "Category",
@@ -68,13 +68,13 @@ def group_label(group: str, key: str) -> str:
     return key
 
 
-def build_report(user_id: uuid.UUID, query: ReportQuery) -> Report:
+def build_report(scope: Scope, query: ReportQuery) -> Report:
     """The report for `query` (two or three SELECTs, whatever the number of expenses)."""
-    rows = group_totals(user_id, query.span, query.group)
-    ((count, total),) = span_totals(user_id, [query.span])
+    rows = group_totals(scope, query.span, query.group)
+    ((count, total),) = span_totals(scope, [query.span])
     untagged = None
     if query.group == "tag":
-        count_untagged, total_untagged = untagged_total(user_id, query.span)
+        count_untagged, total_untagged = untagged_total(scope, query.span)
         untagged = (total_untagged, count_untagged)
     return Report(query, rows, total, count, untagged)
 
