@@ -65,7 +65,7 @@ def create_demo_user(username: str, password_hash: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
-    user.last_ledger_id = create_ledger(user.id, PERSONAL_LEDGER_NAME).id
+    user.last_ledger_id = create_ledger(user.id, PERSONAL_LEDGER_NAME, ledger_id=user.id).id
     return user
 
 

@@ -1,5 +1,10 @@
 """Test data with explicit defaults. Each function runs in its own app context,
-commits, and returns plain values (never ORM objects bound to a closed session)."""
+commits, and returns plain values (never ORM objects bound to a closed session).
+
+A user made here (or registered) owns a personal ledger whose id is the
+user's id, so `user_id` names both the author and, by default, the ledger;
+pass `ledger_id` to put rows in another ledger.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,18 @@ from expenses_app.auth.passwords import hash_password
 from expenses_app.auth.services import normalise_email
 from expenses_app.categories.services import ensure_default_categories
 from expenses_app.extensions import db
-from expenses_app.models import Budget, Category, Expense, Receipt, Tag, User, name_key
+from expenses_app.models import (
+    PERSONAL_LEDGER_NAME,
+    Budget,
+    Category,
+    Expense,
+    Ledger,
+    LedgerMember,
+    Receipt,
+    Tag,
+    User,
+    name_key,
+)
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -51,6 +67,10 @@ def make_user(
         )
         db.session.add(user)
         db.session.flush()
+        db.session.add(Ledger(id=user.id, name=PERSONAL_LEDGER_NAME))
+        db.session.flush()
+        db.session.add(LedgerMember(ledger_id=user.id, user_id=user.id, role="owner"))
+        user.last_ledger_id = user.id
         if with_defaults:
             ensure_default_categories(user.id)
         db.session.commit()
@@ -68,7 +88,7 @@ def make_category(
     name = name or f"Category {next(_counter)}"
     with app.app_context():
         category = Category(
-            user_id=user_id, name=name, name_key=name_key(name), color=color, icon=icon
+            ledger_id=user_id, name=name, name_key=name_key(name), color=color, icon=icon
         )
         db.session.add(category)
         db.session.commit()
@@ -79,7 +99,7 @@ def category_id(app: Flask, user_id: uuid.UUID, name: str) -> uuid.UUID:
     with app.app_context():
         return db.session.scalar(
             select(Category.id).where(
-                Category.user_id == user_id, Category.name_key == name_key(name)
+                Category.ledger_id == user_id, Category.name_key == name_key(name)
             )
         )
 
@@ -96,13 +116,18 @@ def make_expense(
     notes: str | None = None,
     tags: tuple[str, ...] = (),
     deleted: bool = False,
+    private: bool = False,
+    ledger_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
+    ledger_id = ledger_id or user_id
     with app.app_context():
         cat_id = (
-            category if isinstance(category, uuid.UUID) else category_id(app, user_id, category)
+            category if isinstance(category, uuid.UUID) else category_id(app, ledger_id, category)
         )
         expense = Expense(
+            ledger_id=ledger_id,
             user_id=user_id,
+            private=private,
             amount=Decimal(amount),
             date=date or dt.date.today(),
             category_id=cat_id,
@@ -114,10 +139,10 @@ def make_expense(
         tag_rows = []
         for name in tags:
             tag = db.session.scalar(
-                select(Tag).where(Tag.user_id == user_id, Tag.name_key == name_key(name))
+                select(Tag).where(Tag.ledger_id == ledger_id, Tag.name_key == name_key(name))
             )
             if tag is None:
-                tag = Tag(user_id=user_id, name=name, name_key=name_key(name))
+                tag = Tag(ledger_id=ledger_id, name=name, name_key=name_key(name))
                 db.session.add(tag)
             tag_rows.append(tag)
         expense.tags = tag_rows
@@ -138,7 +163,7 @@ def make_budget(
 ) -> uuid.UUID:
     with app.app_context():
         budget = Budget(
-            user_id=user_id,
+            ledger_id=user_id,
             amount=Decimal(amount),
             period=period,
             start_date=start_date or dt.date(2020, 1, 1),
@@ -155,7 +180,7 @@ def make_receipt(app: Flask, user_id: uuid.UUID, expense_id: uuid.UUID) -> uuid.
     data = b"%PDF-1.4\n% a tiny receipt\n"
     with app.app_context():
         receipt = Receipt(
-            user_id=user_id,
+            ledger_id=db.session.get_one(Expense, expense_id).ledger_id,
             expense_id=expense_id,
             filename="receipt.pdf",
             content_type="application/pdf",
@@ -166,3 +191,13 @@ def make_receipt(app: Flask, user_id: uuid.UUID, expense_id: uuid.UUID) -> uuid.
         db.session.add(receipt)
         db.session.commit()
         return receipt.id
+
+
+# --- ledgers -----------------------------------------------------------------
+
+
+def add_member(app: Flask, ledger_id: uuid.UUID, user_id: uuid.UUID, role: str = "member") -> None:
+    """Make `user_id` a member of `ledger_id` with `role` (as an accepted invitation would)."""
+    with app.app_context():
+        db.session.add(LedgerMember(ledger_id=ledger_id, user_id=user_id, role=role))
+        db.session.commit()

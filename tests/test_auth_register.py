@@ -41,7 +41,7 @@ def test_register_logs_in_gives_default_categories_and_redirects_home(app, clien
         assert user.username_key == "alice"
         assert user.full_name == "Alice Example"
         assert user.password_hash.startswith("$argon2id$")
-        names = set(db.session.scalars(select(Category.name).where(Category.user_id == user.id)))
+        names = set(db.session.scalars(select(Category.name).where(Category.ledger_id == user.id)))
     assert names == {default.name for default in DEFAULT_CATEGORIES}
 
 

@@ -31,7 +31,7 @@ def form_data(**overrides) -> dict:
 
 def budgets_in_db(app, user_id) -> list[Budget]:
     with app.app_context():
-        return list(db.session.scalars(select(Budget).where(Budget.user_id == user_id)))
+        return list(db.session.scalars(select(Budget).where(Budget.ledger_id == user_id)))
 
 
 def test_create_budget(app, client, logged_in):

@@ -71,7 +71,7 @@ def test_create_category_saves_every_field(app, client, logged_in):
     assert response.status_code == 302
     with app.app_context():
         category = db.session.scalar(
-            select(Category).where(Category.user_id == logged_in.id, Category.name == "Pets")
+            select(Category).where(Category.ledger_id == logged_in.id, Category.name == "Pets")
         )
         assert (category.name_key, category.color, category.icon, category.description) == (
             "pets",
@@ -89,7 +89,7 @@ def test_duplicate_name_in_any_case_is_refused(app, client, logged_in, name):
     with app.app_context():
         count = db.session.scalar(
             select(func.count()).where(
-                Category.user_id == logged_in.id, Category.name_key == "food"
+                Category.ledger_id == logged_in.id, Category.name_key == "food"
             )
         )
     assert count == 1
@@ -118,7 +118,7 @@ def test_invalid_category_is_refused_and_nothing_saved(app, client, logged_in, f
     with app.app_context():
         assert (
             db.session.scalar(
-                select(func.count()).select_from(Category).where(Category.user_id == logged_in.id)
+                select(func.count()).select_from(Category).where(Category.ledger_id == logged_in.id)
             )
             == 6
         )
@@ -319,7 +319,7 @@ def test_name_taken_by_a_concurrent_request_is_a_form_error(app, client, logged_
         assert (
             db.session.scalar(
                 select(func.count()).where(
-                    Category.user_id == logged_in.id, Category.name_key == "food"
+                    Category.ledger_id == logged_in.id, Category.name_key == "food"
                 )
             )
             == 1

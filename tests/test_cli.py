@@ -19,7 +19,7 @@ from .factories import make_category, make_user
 
 def categories_of(app, user_id) -> list[str]:
     with app.app_context():
-        return sorted(db.session.scalars(select(Category.name).where(Category.user_id == user_id)))
+        return sorted(db.session.scalars(select(Category.name).where(Category.ledger_id == user_id)))
 
 
 def test_seed_categories_twice_adds_nothing_the_second_time(app, runner):
@@ -80,9 +80,9 @@ def test_demo_data_gives_the_user_realistic_valid_expenses(app, runner):
     with app.app_context():
         expenses = db.session.scalars(select(Expense).where(Expense.user_id == alice.id)).all()
         own_categories = set(
-            db.session.scalars(select(Category.id).where(Category.user_id == alice.id))
+            db.session.scalars(select(Category.id).where(Category.ledger_id == alice.id))
         )
-        own_tags = set(db.session.scalars(select(Tag.id).where(Tag.user_id == alice.id)))
+        own_tags = set(db.session.scalars(select(Tag.id).where(Tag.ledger_id == alice.id)))
         linked_tags = set(db.session.scalars(select(expense_tags.c.tag_id)))
         bob_expenses = db.session.scalar(select(func.count()).where(Expense.user_id == bob.id))
     assert len(expenses) == 600

@@ -206,7 +206,7 @@ def test_every_write_path_shows_on_every_cached_page(
         ),
         (
             "raw SQL on a tag",
-            lambda: raw(update(Tag).where(Tag.user_id == logged_in.id).values(name="renamed")),
+            lambda: raw(update(Tag).where(Tag.ledger_id == logged_in.id).values(name="renamed")),
         ),
         ("raw SQL on a link", lambda: raw(text("DELETE FROM expense_tags"))),
         (

@@ -218,7 +218,7 @@ def _build(app, data: list[Entry], edits: list[tuple]) -> World:
         categories = [
             [
                 db.session.scalar(
-                    select(Category.id).where(Category.user_id == user, Category.name == name)
+                    select(Category.id).where(Category.ledger_id == user, Category.name == name)
                 )
                 for name in CATEGORIES
             ]

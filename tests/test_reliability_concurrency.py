@@ -237,7 +237,7 @@ def test_loopback_load_smoke_ten_users_reading_and_writing(app, tmp_path):
             with app.app_context():
                 food = db.session.scalar(
                     select(Category.id)
-                    .join(User, User.id == Category.user_id)
+                    .join(User, User.id == Category.ledger_id)
                     .where(User.username == name, Category.name == "Food")
                 )
             created = 0

@@ -33,7 +33,7 @@ def test_a_tag_another_request_added_meanwhile_is_reused_not_a_500(app, monkeypa
         tags = services.resolve_tags(user.id, ["Load", "fresh"])
         db.session.commit()
         assert [tag.name for tag in tags] == ["load", "fresh"]
-        count = select(func.count()).select_from(Tag).where(Tag.user_id == user.id)
+        count = select(func.count()).select_from(Tag).where(Tag.ledger_id == user.id)
         assert db.session.scalar(count) == 2
 
 

@@ -35,10 +35,10 @@ def hostile_user(app):
     category = make_category(app, user.id, BREAKOUT)
     with app.app_context():
         db.session.execute(
-            update(Category).where(Category.user_id == user.id).values(description=ALL)
+            update(Category).where(Category.ledger_id == user.id).values(description=ALL)
         )
         db.session.execute(
-            update(Receipt).where(Receipt.user_id == user.id).values(filename=SCRIPT + QUOTE)
+            update(Receipt).where(Receipt.ledger_id == user.id).values(filename=SCRIPT + QUOTE)
         )
         db.session.commit()
     make_expense(

@@ -100,7 +100,7 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
     receipt = make_receipt(app, user_id, expense)
     budget = make_budget(app, user_id, category="Isolated")
     with app.app_context():
-        tag = db.session.scalar(select(Tag.id).where(Tag.user_id == user_id))
+        tag = db.session.scalar(select(Tag.id).where(Tag.ledger_id == user_id))
     return {
         "category_id": [category],
         # A trashed expense too: trash routes (restore) load only those.

@@ -91,7 +91,7 @@ def register_user(*, email: str, username: str, password: str, full_name: str | 
     )
     db.session.add(user)
     db.session.flush()
-    user.last_ledger_id = create_ledger(user.id, PERSONAL_LEDGER_NAME).id
+    user.last_ledger_id = create_ledger(user.id, PERSONAL_LEDGER_NAME, ledger_id=user.id).id
     return user
 
 

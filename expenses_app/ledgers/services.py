@@ -11,12 +11,18 @@ from ..extensions import db
 from ..models import Ledger, LedgerMember
 
 
-def create_ledger(user_id: uuid.UUID, name: str) -> Ledger:
+def create_ledger(
+    user_id: uuid.UUID, name: str, *, ledger_id: uuid.UUID | None = None
+) -> Ledger:
     """A new ledger named `name` with `user_id` as its owner and the default categories.
 
-    The caller commits (and makes it current, when it should be).
+    `ledger_id`: registration gives a user's first ledger the user's own id,
+    as migration 0009 did for the users it found, so that ledger is the same
+    kind of thing however the account came to be. Nothing relies on it for
+    access: that is the membership's job. The caller commits (and makes it
+    current, when it should be).
     """
-    ledger = Ledger(name=name.strip())
+    ledger = Ledger(id=ledger_id or uuid.uuid4(), name=name.strip())
     db.session.add(ledger)
     db.session.flush()
     db.session.add(LedgerMember(ledger_id=ledger.id, user_id=user_id, role="owner"))
