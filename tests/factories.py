@@ -22,6 +22,7 @@ from expenses_app.auth.passwords import hash_password
 from expenses_app.auth.services import normalise_email
 from expenses_app.categories.services import ensure_default_categories
 from expenses_app.extensions import db
+from expenses_app.scoping import Scope
 from expenses_app.models import (
     PERSONAL_LEDGER_NAME,
     Budget,
@@ -201,3 +202,8 @@ def add_member(app: Flask, ledger_id: uuid.UUID, user_id: uuid.UUID, role: str =
     with app.app_context():
         db.session.add(LedgerMember(ledger_id=ledger_id, user_id=user_id, role=role))
         db.session.commit()
+
+
+def personal_scope(user_id: uuid.UUID, role: str = "owner") -> Scope:
+    """The scope of `user_id` in their personal ledger (whose id is theirs), for services."""
+    return Scope(user_id, user_id, role)

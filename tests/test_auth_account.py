@@ -137,13 +137,17 @@ def test_delete_account_is_post_only(client, logged_in):
 
 
 def owned_counts(app, user_id: uuid.UUID) -> dict[str, int]:
+    """What the user has: their sessions, and everything in their personal ledger."""
     with app.app_context():
         counts = {
             model.__tablename__: db.session.scalar(
-                select(func.count()).select_from(model).where(model.user_id == user_id)
+                select(func.count()).select_from(model).where(model.ledger_id == user_id)
             )
-            for model in (Category, Expense, Tag, Receipt, Budget, UserSession)
+            for model in (Category, Expense, Tag, Receipt, Budget)
         }
+        counts["user_sessions"] = db.session.scalar(
+            select(func.count()).select_from(UserSession).where(UserSession.user_id == user_id)
+        )
         counts["expense_tags"] = db.session.scalar(
             select(func.count())
             .select_from(expense_tags)

@@ -56,7 +56,7 @@ def seed_everything(app: Flask) -> None:
     with app.app_context():
         db.session.add(
             Receipt(
-                user_id=bob.id,
+                ledger_id=bob.id,
                 expense_id=receipt_owner,
                 filename="receipt.pdf",
                 content_type="application/pdf",
@@ -147,6 +147,7 @@ def late_expense(user_id: uuid.UUID, category: uuid.UUID) -> dict:
     now = dt.datetime.now(dt.UTC)
     return {
         "id": uuid.uuid4(),
+        "ledger_id": user_id,
         "user_id": user_id,
         "category_id": category,
         "amount_cents": Decimal("5.00"),
@@ -251,7 +252,7 @@ def test_sqlite_search_index_is_left_out_of_backups_and_rebuilt_by_restore(
     result = target.test_cli_runner().invoke(args=["restore", str(backup_file), "--force"])
 
     assert result.exit_code == 0, result.output
-    copied = [search_rows.c[name] for name in ("id", "user_id", "description", "deleted_at")]
+    copied = [search_rows.c[name] for name in ("id", "ledger_id", "user_id", "description", "deleted_at")]
     with target.app_context():
         expenses = db.session.execute(select(*(Expense.__table__.c[c.name] for c in copied)))
         copies = db.session.execute(select(*copied)).all()

@@ -6,7 +6,7 @@ from expenses_app.expenses.services import ExpenseValues, create_expense
 from expenses_app.extensions import db
 
 from .conftest import count_queries
-from .factories import category_id, make_budget, make_expense, make_user
+from .factories import category_id, make_budget, make_expense, make_user, personal_scope
 
 DAY = dt.date(2026, 3, 31)
 
@@ -14,7 +14,7 @@ DAY = dt.date(2026, 3, 31)
 def alerts(app, user_id, day=DAY, category="Food"):
     cat = category_id(app, user_id, category)
     with app.app_context():
-        return budget_alerts(user_id, day, cat)
+        return budget_alerts(personal_scope(user_id), day, cat)
 
 
 def test_warning_and_over_messages_name_the_budget_and_the_amount(app, user):

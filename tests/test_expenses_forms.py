@@ -90,8 +90,8 @@ def test_create_expense_saves_every_field(app, client, logged_in):
 def test_saving_flashes_budget_alerts_as_warnings(app, client, logged_in, monkeypatch):
     seen = []
 
-    def fake_alerts(user_id, date, category):
-        seen.append((user_id, date, category))
+    def fake_alerts(scope, date, category):
+        seen.append((scope.user_id, date, category))
         return ["Food is at 90% of its monthly budget."]
 
     monkeypatch.setattr("expenses_app.expenses.routes.budget_alerts", fake_alerts)

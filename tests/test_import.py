@@ -26,7 +26,7 @@ from expenses_app.models import (
 )
 
 from .conftest import count_queries, login, post_form
-from .factories import make_category, make_expense, make_user
+from .factories import make_category, make_expense, make_user, personal_scope
 
 HEADER_LINE = ",".join(HEADER)
 
@@ -552,7 +552,7 @@ def test_ten_thousand_rows_take_no_more_statements_than_a_hundred(app, logged_in
         # Through the service: the test client leaks a temp file for bodies over 500 kB.
         with app.test_request_context(method="POST"), count_queries(app) as seen:
             rows = csv_import.parse_csv(csv_import.decode_csv(data, max_bytes=len(data)))
-            summary = csv_import_store.import_expenses(user_id, rows)
+            summary = csv_import_store.import_expenses(personal_scope(user_id), rows)
             db.session.commit()
         assert (summary.imported, summary.skipped) == (count, 0)
         assert expense_count(app, user_id) == count

@@ -22,6 +22,7 @@ def expense_rows(user_id: uuid.UUID, category: uuid.UUID, amounts: list[Decimal]
     return [
         {
             "id": uuid.uuid4(),
+            "ledger_id": user_id,
             "user_id": user_id,
             "category_id": category,
             "amount_cents": amount,
@@ -93,6 +94,7 @@ def test_money_type_refuses_floats_and_a_third_decimal(app, user, amount, messag
     with app.app_context():
         db.session.add(
             Expense(
+                ledger_id=user.id,
                 user_id=user.id,
                 category_id=food,
                 amount=amount,

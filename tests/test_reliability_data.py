@@ -24,9 +24,9 @@ def test_a_tag_another_request_added_meanwhile_is_reused_not_a_500(app, monkeypa
     real_lookup = services._tags_by_key
     lookups = []
 
-    def missed_on_first_lookup(user_id, keys):
+    def missed_on_first_lookup(ledger_id, keys):
         lookups.append(list(keys))
-        return {} if len(lookups) == 1 else real_lookup(user_id, keys)
+        return {} if len(lookups) == 1 else real_lookup(ledger_id, keys)
 
     monkeypatch.setattr(services, "_tags_by_key", missed_on_first_lookup)
     with app.app_context():
