@@ -31,8 +31,8 @@ def test_seed_categories_twice_adds_nothing_the_second_time(app, runner):
     second = runner.invoke(args=["seed-categories"])
 
     assert first.exit_code == 0 and second.exit_code == 0
-    assert f"{alice.username}: added Food, Transport" in first.output
-    assert "Added 11 categories for 2 users." in first.output
+    assert f"{alice.username} / Personal: added Food, Transport" in first.output
+    assert "Added 11 categories for 2 ledgers." in first.output
     assert second.output.strip() == "Nothing to add."
     assert len(categories_of(app, alice.id)) == len(DEFAULT_CATEGORIES)
     assert categories_of(app, bob.id).count("food") == 1
@@ -173,3 +173,17 @@ def test_demo_data_adds_100000_expenses_well_under_30_seconds_on_sqlite(app, run
     assert time.process_time() - started < 30
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Expense)) == 100_000
+
+
+def test_seed_categories_for_one_user_covers_the_ledgers_they_own_only(app, runner):
+    from .factories import add_member
+
+    alice = make_user(app, with_defaults=False)
+    bob = make_user(app, with_defaults=False)
+    add_member(app, bob.id, alice.id, "member")  # Alice is in Bob's ledger, not its owner
+
+    result = runner.invoke(args=["seed-categories", "--user", alice.username])
+
+    assert result.exit_code == 0, result.output
+    assert len(categories_of(app, alice.id)) == len(DEFAULT_CATEGORIES)
+    assert categories_of(app, bob.id) == []

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..auth.services import find_user_by_login
 from ..categories.services import ensure_default_categories
 from ..extensions import db
-from ..models import Ledger, LedgerMember
+from ..models import Ledger, LedgerMember, User
 
 
 @click.command("seed-categories")
@@ -32,8 +32,19 @@ def seed_categories_command(login: str | None) -> None:
         added = ensure_default_categories(ledger.id)
         total += len(added)
         if added:
-            click.echo(f"{ledger.name} ({ledger.id}): added {', '.join(added)}")
+            click.echo(f"{_owners(ledger.id)} / {ledger.name}: added {', '.join(added)}")
     db.session.commit()
     click.echo(
         f"Added {total} categories for {len(ledgers)} ledgers." if total else "Nothing to add."
     )
+
+
+def _owners(ledger_id) -> str:
+    """The usernames of a ledger's owners, to name it in the output (names repeat)."""
+    stmt = (
+        select(User.username)
+        .join(LedgerMember, LedgerMember.user_id == User.id)
+        .where(LedgerMember.ledger_id == ledger_id, LedgerMember.role == "owner")
+        .order_by(User.username_key)
+    )
+    return ", ".join(db.session.scalars(stmt)) or "no owner"
