@@ -22,7 +22,6 @@ from expenses_app.auth.passwords import hash_password
 from expenses_app.auth.services import normalise_email
 from expenses_app.categories.services import ensure_default_categories
 from expenses_app.extensions import db
-from expenses_app.scoping import Scope
 from expenses_app.models import (
     PERSONAL_LEDGER_NAME,
     Budget,
@@ -35,6 +34,7 @@ from expenses_app.models import (
     User,
     name_key,
 )
+from expenses_app.scoping import Scope
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"

@@ -252,7 +252,9 @@ def test_sqlite_search_index_is_left_out_of_backups_and_rebuilt_by_restore(
     result = target.test_cli_runner().invoke(args=["restore", str(backup_file), "--force"])
 
     assert result.exit_code == 0, result.output
-    copied = [search_rows.c[name] for name in ("id", "ledger_id", "user_id", "description", "deleted_at")]
+    copied = [
+        search_rows.c[name] for name in ("id", "ledger_id", "user_id", "description", "deleted_at")
+    ]
     with target.app_context():
         expenses = db.session.execute(select(*(Expense.__table__.c[c.name] for c in copied)))
         copies = db.session.execute(select(*copied)).all()

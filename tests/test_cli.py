@@ -19,7 +19,9 @@ from .factories import make_category, make_user
 
 def categories_of(app, user_id) -> list[str]:
     with app.app_context():
-        return sorted(db.session.scalars(select(Category.name).where(Category.ledger_id == user_id)))
+        return sorted(
+            db.session.scalars(select(Category.name).where(Category.ledger_id == user_id))
+        )
 
 
 def test_seed_categories_twice_adds_nothing_the_second_time(app, runner):

@@ -72,7 +72,9 @@ def stored(app, user_id: uuid.UUID) -> list[tuple]:
 
 def category_names(app, user_id: uuid.UUID) -> list[str]:
     with app.app_context():
-        return sorted(db.session.scalars(select(Category.name).where(Category.ledger_id == user_id)))
+        return sorted(
+            db.session.scalars(select(Category.name).where(Category.ledger_id == user_id))
+        )
 
 
 def expense_count(app, user_id: uuid.UUID) -> int:

@@ -160,7 +160,9 @@ def test_reports_by_tag_or_payment_method_put_it_under_private(household, group)
     for client in others(household):
         body = assert_hidden(client.get(f"/reports?group={group}"))
         assert "private" in body and "41.17" in body
-        rows = list(csv.reader(io.StringIO(text_of(client.get(f"/reports/export.csv?group={group}")))))
+        rows = list(
+            csv.reader(io.StringIO(text_of(client.get(f"/reports/export.csv?group={group}"))))
+        )
         assert ["private", "41.17", "1"] in rows
         assert SECRET not in str(rows).lower() and "credit_card" not in str(rows)
 
@@ -192,7 +194,9 @@ def test_others_cannot_edit_delete_or_fetch_its_receipt(app, household):
         assert client.get(f"/expenses/{expense}/edit").status_code == 404
         assert client.get(f"/expenses/{expense}/receipt").status_code == 404
         for action in ("edit", "delete"):
-            response = post_form(client, f"/expenses/{expense}/{action}", {"amount": "1.00"}, page="/")
+            response = post_form(
+                client, f"/expenses/{expense}/{action}", {"amount": "1.00"}, page="/"
+            )
             assert response.status_code == 404
     with app.app_context():
         stored = db.session.get_one(Expense, expense)
@@ -221,7 +225,10 @@ def test_importing_a_row_like_it_is_not_a_duplicate(app, household):
     ).encode()
     response = alice.post(
         "/expenses/import",
-        data={"file": (io.BytesIO(data), "x.csv"), "csrf_token": csrf_token(alice, "/expenses/import")},
+        data={
+            "file": (io.BytesIO(data), "x.csv"),
+            "csrf_token": csrf_token(alice, "/expenses/import"),
+        },
         content_type="multipart/form-data",
     )
     assert "1 imported, 0 skipped" in text_of(response)

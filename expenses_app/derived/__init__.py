@@ -1,11 +1,11 @@
 """Every derived structure: data the database computes from other tables, kept in step by
 triggers, never written by the app itself.
 
-- `monthly-totals`: expense_month_totals, both dialects; triggers on expenses (0005).
-- `search-index`: expense_search_users, _rows and _text, SQLite only; triggers on
-  expenses (0006).
-- `page-cache-version`: users.data_version, both dialects; triggers on the tables
-  the pages show (0007).
+- `monthly-totals`: expense_month_totals, both dialects; triggers on expenses (0005, 0009).
+- `search-index`: expense_search_ledgers, _rows and _text, SQLite only; triggers on
+  expenses (0006, 0009).
+- `page-cache-version`: ledgers.data_version and users.data_version, both dialects;
+  triggers on the tables the pages show (0007, 0009).
 
 Each record can `check(connection)` (what differs from a plain recomputation
 from the source tables, and any missing trigger) and `rebuild(connection)`

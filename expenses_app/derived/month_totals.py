@@ -1,5 +1,5 @@
-"""`expense_month_totals` (migration 0005): the count and sum of the live expenses per user,
-month, category and payment method (`models/month_total.py`)."""
+"""`expense_month_totals` (migrations 0005, 0009): the count and sum of the live expenses per
+ledger, month, category, payment method and `private_of` (`models/month_total.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from .record import DerivedStructure, listed, migration, migration_triggers
 
-REVISION = "0005"
+REVISION = "0009"
 TRIGGERS = {
     "sqlite": tuple(f"expense_month_totals_{event}" for event in ("insert", "update", "delete")),
     "postgresql": ("expense_month_totals_apply",),
@@ -30,7 +30,7 @@ FROM (
            0 AS live_count, 0 AS live_cents
     FROM expense_month_totals
     UNION ALL
-    SELECT user_id, {month}, category_id, payment_method, 0, 0, 1, amount_cents
+    SELECT ledger_id, {month}, category_id, payment_method, {private_of}, 0, 0, 1, amount_cents
     FROM expenses WHERE deleted_at IS NULL
 ) AS both_sides
 GROUP BY {key}
@@ -42,18 +42,22 @@ LIMIT :limit
 
 def month_total_differences(connection: Connection, limit: int) -> list[Row]:
     """Keys whose stored count and cents differ from the live expenses':
-    (user_id, month, category_id, payment_method, stored count, stored cents,
+    (ledger_id, month, category_id, payment_method, private_of, stored count, stored cents,
     live count, live cents)."""
     source = migration(REVISION)
-    query = DIFFERENCES.format(key=source.KEY, month=source.MONTH[connection.dialect.name])
+    dialect = connection.dialect.name
+    query = DIFFERENCES.format(
+        key=source.KEY, month=source.MONTH[dialect], private_of=source.private_of("", dialect)
+    )
     return list(connection.execute(text(query), {"limit": limit}))
 
 
 def _differences(connection: Connection, limit: int) -> list[str]:
     def describe(row: Row) -> str:
-        user_id, month, category_id, method, count, cents, live_count, live_cents = row
+        ledger_id, month, category_id, method, private, count, cents, live_count, live_cents = row
         return (
-            f"user {user_id} month {month} category {category_id} {method}: stored "
+            f"ledger {ledger_id} month {month} category {category_id} {method} private_of"
+            f" {private}: stored "
             f"{count} expenses, {cents} cents; the expenses say {live_count}, {live_cents}"
         )
 
@@ -63,8 +67,7 @@ def _differences(connection: Connection, limit: int) -> list[str]:
 def _recompute(connection: Connection) -> None:
     source = migration(REVISION)
     connection.execute(text("DELETE FROM expense_month_totals"))
-    month = source.MONTH[connection.dialect.name]
-    connection.execute(text(source.BACKFILL.format(key=source.KEY, month=month)))
+    connection.execute(text(source.backfill(connection.dialect.name)))
 
 
 MONTH_TOTALS = DerivedStructure(
@@ -75,7 +78,7 @@ MONTH_TOTALS = DerivedStructure(
     kept_by="triggers on expenses (row-level; one plpgsql function on PostgreSQL)",
     triggers=lambda dialect: dict.fromkeys(TRIGGERS[dialect], "expenses"),
     functions=FUNCTIONS,
-    create_triggers=migration_triggers(REVISION),
+    create_triggers=migration_triggers(REVISION, "create_month_total_triggers"),
     recompute=_recompute,
     differences=_differences,
 )

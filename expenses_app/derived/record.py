@@ -120,13 +120,15 @@ def run_as_migration(connection: Connection, step: Callable[[], None]) -> None:
         step()
 
 
-def migration_triggers(revision: str) -> Callable[[Connection], None]:
-    """A `create_triggers` step that runs migration `revision`'s own `create_triggers(dialect)`,
+def migration_triggers(
+    revision: str, function: str = "create_triggers"
+) -> Callable[[Connection], None]:
+    """A `create_triggers` step that runs migration `revision`'s own `function(dialect)`,
     so the trigger SQL lives in the migration alone."""
 
     def create(connection: Connection) -> None:
-        source = migration(revision)
-        run_as_migration(connection, lambda: source.create_triggers(connection.dialect.name))
+        create_them = getattr(migration(revision), function)
+        run_as_migration(connection, lambda: create_them(connection.dialect.name))
 
     return create
 

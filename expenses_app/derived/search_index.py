@@ -1,5 +1,6 @@
-"""SQLite's text-search index (migration 0006, `models/expense_search.py`): each user's block
-of numbered expense copies and their FTS5 trigram index. PostgreSQL has none (pg_trgm).
+"""SQLite's text-search index (migrations 0006, 0009, `models/expense_search.py`): each
+ledger's block of numbered expense copies and their FTS5 trigram index. PostgreSQL has none
+(pg_trgm).
 
 Self-contained: replacing the index (say, by an FTS5 external-content table)
 means replacing this record.
@@ -19,7 +20,7 @@ from ..models.expense_search import (
 )
 from .record import DerivedStructure, listed, migration
 
-REVISION = "0006"
+REVISION = "0009"
 COPIED = ", ".join(COPIED_COLUMNS)
 # Each expense beside its copies, grouped by every copied column: a group
 # without exactly one of each is a missing, extra or stale copy.
@@ -36,11 +37,11 @@ ORDER BY id
 LIMIT :limit
 """
 FTS_COMMAND = "INSERT INTO expense_search_text (expense_search_text) VALUES ('{command}')"
-# A copy's slot: its owner's block, then its day, then a number from 1.
+# A copy's slot: its ledger's block, then its day, then a number from 1.
 NUMBERING = """
 SELECT r.id FROM expense_search_rows r
-LEFT JOIN expense_search_users u ON u.user_id = r.user_id
-WHERE u.block IS NULL OR (r.slot >> {block_shift}) <> u.block
+LEFT JOIN expense_search_ledgers b ON b.ledger_id = r.ledger_id
+WHERE b.block IS NULL OR (r.slot >> {block_shift}) <> b.block
    OR ((r.slot >> {day_shift}) & 65535) <> {day}
    OR (r.slot & {last_of_day}) = 0
 ORDER BY r.id
@@ -76,22 +77,22 @@ def _differences(connection: Connection, limit: int) -> list[str]:
 
 
 def _recompute(connection: Connection) -> None:
-    for table in ("expense_search_rows", "expense_search_users"):
+    for table in ("expense_search_rows", "expense_search_ledgers"):
         connection.execute(text(f"DELETE FROM {table}"))
     connection.execute(text(FTS_COMMAND.format(command="delete-all")))
     source = migration(REVISION)
-    for statement in source.FILL:
+    for statement in source.SEARCH_FILL:
         connection.execute(text(statement))
 
 
 def _create_triggers(connection: Connection) -> None:
-    for name, body in migration(REVISION).TRIGGERS.items():
+    for name, body in migration(REVISION).SEARCH_TRIGGERS.items():
         connection.execute(text(f"CREATE TRIGGER {name} {body}"))
 
 
 SEARCH_INDEX = DerivedStructure(
     name="search-index",
-    tables=("expense_search_users", "expense_search_rows", "expense_search_text"),
+    tables=("expense_search_ledgers", "expense_search_rows", "expense_search_text"),
     dialects=frozenset({"sqlite"}),
     migration=REVISION,
     kept_by="triggers on expenses (insert, delete, retext, update)",

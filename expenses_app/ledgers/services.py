@@ -11,9 +11,7 @@ from ..extensions import db
 from ..models import Ledger, LedgerMember
 
 
-def create_ledger(
-    user_id: uuid.UUID, name: str, *, ledger_id: uuid.UUID | None = None
-) -> Ledger:
+def create_ledger(user_id: uuid.UUID, name: str, *, ledger_id: uuid.UUID | None = None) -> Ledger:
     """A new ledger named `name` with `user_id` as its owner and the default categories.
 
     `ledger_id`: registration gives a user's first ledger the user's own id,

@@ -51,7 +51,9 @@ def shown_method(row: type[Expense], viewer: Any) -> ColumnElement[str]:
 
 def totals_visible_to(viewer: Any) -> ColumnElement[bool]:
     """SQL: the rows of the monthly totals whose payment method `viewer` may see."""
-    return ExpenseMonthTotal.private_of.in_([PUBLIC, viewer])
+    # Two comparisons, not IN: each gives the bound viewer the column's type.
+    owner = ExpenseMonthTotal.private_of
+    return or_(owner == PUBLIC, owner == viewer)
 
 
 def totals_shown_method(viewer: Any) -> ColumnElement[str]:
