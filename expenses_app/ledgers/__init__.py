@@ -1,0 +1,1 @@
+"""Ledgers: the books a household shares, their members, roles and invitations."""
