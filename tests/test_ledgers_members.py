@@ -173,3 +173,17 @@ def test_leaving_the_last_ledger_sends_the_user_to_make_a_new_one(app, household
 
     assert response.status_code == 302 and response.headers["Location"] == "/ledgers/new"
     assert client.get("/ledgers/new").status_code == 200
+
+
+def test_an_owner_who_removes_themselves_beside_another_owner_lands_on_their_ledgers(
+    app, household
+):
+    alice, bob = household
+    set_role(client_for(app, alice), alice.id, bob.id, "owner")
+
+    response = post_form(
+        client_for(app, alice), f"/ledgers/{alice.id}/members/{alice.id}/remove", page="/"
+    )
+
+    assert response.status_code == 302 and response.headers["Location"] == "/ledgers/"
+    assert roles(app, alice.id) == {bob.id: "owner"}

@@ -72,7 +72,8 @@ def remove(ledger_id: uuid.UUID, user_id: uuid.UUID):
     db.session.commit()
     security_event("member_removed", user_id=current_user.id, ledger_id=ledger_id, target=user_id)
     flash("Member removed. The expenses they added stay in the ledger.", "success")
-    return _back(ledger_id)
+    # An owner who removed themselves can no longer open the ledger's page.
+    return redirect(url_for("ledgers.index")) if user_id == current_user.id else _back(ledger_id)
 
 
 @login_required
