@@ -10,6 +10,8 @@ from .categories import bp as categories_bp
 from .dashboard import bp as dashboard_bp
 from .expenses import bp as expenses_bp
 from .health import bp as health_bp
+from .ledgers.invite_routes import bp as invites_bp
+from .ledgers.routes import bp as ledgers_bp
 from .reports import bp as reports_bp
 
 
@@ -21,6 +23,8 @@ def register_blueprints(app: Flask) -> None:
         budgets_bp,
         dashboard_bp,
         reports_bp,
+        ledgers_bp,
+        invites_bp,
         health_bp,
     ):
         app.register_blueprint(blueprint)

@@ -28,18 +28,25 @@ def security_event(
     *,
     user_id: uuid.UUID | None = None,
     login: str | None = None,
+    ledger_id: uuid.UUID | None = None,
+    target: uuid.UUID | None = None,
     level: int = logging.INFO,
 ) -> None:
     """Log one security event with the client address (after ProxyFix, if configured).
 
     Refusals and failures use WARNING, so they show even without logging set up.
+    Ledger events name the ledger and, for a change to a membership, the member
+    concerned (`target`); other events keep the shorter line.
     """
     address = request.remote_addr if has_request_context() else None
-    log.log(
-        level,
-        "security event=%s user_id=%s login=%s ip=%s",
+    message = "security event=%s user_id=%s login=%s ip=%s"
+    values: list[object] = [
         event,
         user_id or "-",
         clean(login) if login is not None else "-",
         clean(address or "-"),
-    )
+    ]
+    if ledger_id is not None or target is not None:
+        message += " ledger_id=%s target=%s"
+        values += [ledger_id or "-", target or "-"]
+    log.log(level, message, *values)
