@@ -75,7 +75,7 @@ def test_alerts_run_two_statements_whatever_the_number_of_budgets(app, user):
     make_expense(app, user.id, amount="50.00", category="Food", date=DAY)
     cat = category_id(app, user.id, "Food")
     with count_queries(app) as statements, app.app_context():
-        messages = budget_alerts(user.id, DAY, cat)
+        messages = budget_alerts(personal_scope(user.id), DAY, cat)
     assert len(messages) == 12
     assert len(statements) == 2
 
@@ -85,9 +85,9 @@ def test_an_expense_saved_in_the_same_transaction_counts(app, user):
     food = category_id(app, user.id, "Food")
     with app.app_context():
         create_expense(
-            user.id,
+            personal_scope(user.id),
             ExpenseValues(amount=Decimal("45.00"), date=DAY, category_id=food, description="Lunch"),
         )
-        messages = budget_alerts(user.id, DAY, food)
+        messages = budget_alerts(personal_scope(user.id), DAY, food)
         db.session.rollback()
     assert messages == ["Food monthly budget: 90% used, 5.00 left"]

@@ -26,6 +26,7 @@ from expenses_app.models import (
 
 from .conftest import login
 from .factories import category_id, make_budget, make_expense, make_user
+from .url_map import make_invite
 
 
 def expense_row(user_id: uuid.UUID, category: uuid.UUID, **changes) -> dict:
@@ -199,6 +200,7 @@ def give_everything(app: Flask, user_id: uuid.UUID) -> None:
     expense_id = make_expense(app, user_id, tags=("work", "home"))
     make_expense(app, user_id, deleted=True, tags=("work",))
     make_budget(app, user_id, category="Food")
+    make_invite(app, user_id)
     with app.app_context():
         db.session.add(
             Receipt(

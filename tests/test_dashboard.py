@@ -10,7 +10,7 @@ from expenses_app.months import last_day, months_back
 from expenses_app.reads import Span, group_totals
 
 from .conftest import count_queries, data_statements
-from .factories import make_budget, make_expense, make_user
+from .factories import make_budget, make_expense, make_user, personal_scope
 
 TODAY = dt.date.today()
 CATEGORIES = ("Food", "Transport", "Bills")
@@ -146,10 +146,12 @@ def test_one_statement_of_totals_answers_as_the_separate_ones(app, logged_in):
             start_date=start, end_date=end,
         )  # fmt: skip
     with app.app_context():
-        dashboard = build_dashboard(uid, TODAY)
+        dashboard = build_dashboard(personal_scope(uid), TODAY)
         progress = budgets_progress(uid, TODAY)
-        categories = group_totals(uid, Span(first, last_day(first)), "category")
-        months = group_totals(uid, Span(months_back(TODAY, 12)[0], last_day(first)), "month")
+        categories = group_totals(personal_scope(uid), Span(first, last_day(first)), "category")
+        months = group_totals(
+            personal_scope(uid), Span(months_back(TODAY, 12)[0], last_day(first)), "month"
+        )
     assert dashboard.by_category == categories
     assert {f"{m.month:%Y-%m}": m.total for m in dashboard.trend if m.total} == {
         m.key: m.total for m in months

@@ -79,7 +79,7 @@ def test_receipt_type_comes_from_the_content(app, client, logged_in, content, na
     (receipt,) = receipts(app)
     assert receipt.content_type == content_type
     assert receipt.filename == name and receipt.size == len(content)
-    assert receipt.user_id == logged_in.id
+    assert receipt.ledger_id == logged_in.id
 
 
 @pytest.mark.parametrize(

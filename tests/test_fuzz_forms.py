@@ -239,6 +239,19 @@ FORM_TARGETS: dict[str, Target] = {
     "budgets.new": Target(budget_fields(), valid=VALID_BUDGET),
     "budgets.edit": Target(budget_fields() | with_version, valid=VALID_BUDGET | VERSION),
     "budgets.delete": Target(),
+    "ledgers.new": Target({"name": text}, valid={"name": "Fuzzed household"}),
+    "ledgers.switch": Target(),
+    "ledgers.edit": Target({"name": text}, valid={"name": "Renamed by fuzz"}),
+    # The real password is never offered: deleting the ledger would end the examples.
+    "ledgers.delete": Target({"password": text}),
+    "ledgers.leave": Target(),
+    "ledgers.invite": Target(
+        {"role": one_of_values("member", "viewer", "owner")}, valid={"role": "viewer"}
+    ),
+    "ledgers.revoke": Target(),
+    "ledgers.role": Target({"role": one_of_values("owner", "member", "viewer")}),
+    "ledgers.remove": Target(),
+    "invites.join": Target(),
 }
 
 LIST_QUERY = {

@@ -25,7 +25,7 @@ from expenses_app.reads import Span, span_totals
 from expenses_app.reads.shape import shape_of, split_span
 
 from .conftest import count_queries, login, month_totals_drift, post_form
-from .factories import category_id, make_category, make_expense, make_user
+from .factories import category_id, make_category, make_expense, make_user, personal_scope
 
 D = dt.date
 
@@ -168,7 +168,7 @@ def test_migrating_a_database_with_expenses_fills_every_derived_structure(scratc
     make_expense(app, user.id, amount="6.00", date=D(2024, 2, 1), deleted=True)
     with app.app_context():
         upgrade()
-        assert span_totals(user.id, [Span(D(2024, 2, 1), D(2024, 2, 29))]) == [
+        assert span_totals(personal_scope(user.id), [Span(D(2024, 2, 1), D(2024, 2, 29))]) == [
             (3, Decimal("12.00"))
         ]
     with app.app_context(), db.engine.connect() as connection:
@@ -215,8 +215,8 @@ def test_a_span_splits_into_whole_months_and_leftover_days(start, end, months, d
 def test_whole_and_partial_months_give_the_same_total_in_one_statement_each(app, user):
     make_expense(app, user.id, amount="1.00", date=D(2026, 1, 15))
     with app.app_context(), count_queries(app) as statements:
-        whole = span_totals(user.id, [Span(D(2026, 1, 1), D(2026, 12, 31))])
-        partial = span_totals(user.id, [Span(D(2026, 1, 2), D(2026, 12, 31))])
+        whole = span_totals(personal_scope(user.id), [Span(D(2026, 1, 1), D(2026, 12, 31))])
+        partial = span_totals(personal_scope(user.id), [Span(D(2026, 1, 2), D(2026, 12, 31))])
     assert whole == partial == [(1, Decimal("1.00"))]
     assert len(statements) == 2
 
@@ -238,8 +238,13 @@ def test_spans_of_one_shape_share_a_statement_and_keep_their_own_values(app, use
     ]
     assert shape_of(user.id, spans)[0] == shape_of(other.id, swapped)[0]
     with app.app_context():
-        found = span_totals(user.id, spans), span_totals(user.id, swapped)
-        theirs = span_totals(other.id, [Span(D(2025, 12, 20), D(2026, 1, 31)), *spans[1:]])
+        found = (
+            span_totals(personal_scope(user.id), spans),
+            span_totals(personal_scope(user.id), swapped),
+        )
+        theirs = span_totals(
+            personal_scope(other.id), [Span(D(2025, 12, 20), D(2026, 1, 31)), *spans[1:]]
+        )
     assert found == (
         [(1, Decimal("1.00")), (1, Decimal("2.00"))],
         [(0, ZERO), (1, Decimal("1.00"))],
@@ -283,7 +288,7 @@ def test_span_totals_equal_summing_the_expenses(app):
             and (method is None or e.payment_method == method)
         ]
         with app.app_context():
-            found = span_totals(user_id, [Span(start, end, category, method)])
+            found = span_totals(personal_scope(user_id), [Span(start, end, category, method)])
         assert found == [(len(expected), sum((e.amount for e in expected), Decimal("0.00")))]
 
     check()

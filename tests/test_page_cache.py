@@ -346,6 +346,8 @@ def test_the_data_version_triggers_exist_at_the_newest_revision(app):
         "tags",
         "receipts",
         "expense_tags",
+        "ledger_members",
+        "ledgers",
         "users",
     }
 

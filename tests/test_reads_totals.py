@@ -6,7 +6,7 @@ from decimal import Decimal
 from expenses_app.reads import Span, group_totals
 
 from .conftest import count_queries
-from .factories import make_expense, make_receipt, make_user
+from .factories import make_expense, make_receipt, make_user, personal_scope
 
 DAY = dt.date(2025, 3, 10)
 YEAR_2025 = Span(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
@@ -21,7 +21,7 @@ def test_category_totals_leave_out_trash_other_years_and_other_users_in_one_stat
     make_expense(app, user.id, amount="50.00", date=DAY.replace(year=2024), category="Food")
     make_expense(app, other.id, amount="1000.00", date=DAY, category="Food")
     with app.app_context(), count_queries(app) as statements:
-        totals = group_totals(user.id, YEAR_2025, "category")
+        totals = group_totals(personal_scope(user.id), YEAR_2025, "category")
     assert [(t.key, t.total, t.count) for t in totals] == [
         ("Food", Decimal("12.50"), 2),
         ("Transport", Decimal("7.00"), 1),
@@ -35,7 +35,9 @@ def test_month_totals_over_whole_and_partial_months_in_one_statement(app, user):
         make_expense(app, user.id, amount="4.00", date=day, category=category)
     make_expense(app, user.id, amount="1.00", date=dt.date(2025, 4, 2))
     with app.app_context(), count_queries(app) as statements:
-        totals = group_totals(user.id, Span(dt.date(2025, 2, 1), dt.date(2025, 4, 1)), "month")
+        totals = group_totals(
+            personal_scope(user.id), Span(dt.date(2025, 2, 1), dt.date(2025, 4, 1)), "month"
+        )
     assert [(t.key, t.total, t.count) for t in totals] == [
         ("2025-02", Decimal("4.00"), 1),
         ("2025-03", Decimal("8.00"), 2),

@@ -6,6 +6,7 @@ later is covered without anyone remembering to list it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -15,7 +16,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from expenses_app.extensions import db
-from expenses_app.models import Tag
+from expenses_app.models import LedgerInvite, Tag
+from expenses_app.tokens import new_token, token_hash
 
 from .factories import make_budget, make_category, make_expense, make_receipt
 
@@ -88,8 +90,23 @@ def snapshot(app: Flask, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]
         }
 
 
+def make_invite(app: Flask, ledger_id: uuid.UUID, role: str = "member") -> uuid.UUID:
+    """An open invitation to `ledger_id` (its token is not kept: the link is not needed)."""
+    with app.app_context():
+        invite = LedgerInvite(
+            ledger_id=ledger_id,
+            role=role,
+            token_hash=token_hash(new_token()),
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+        )
+        db.session.add(invite)
+        db.session.commit()
+        return invite.id
+
+
 def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
-    """One of each kind of object for `user_id`, by the URL argument that names it.
+    """One of each kind of object in `user_id`'s personal ledger, by the URL argument that
+    names it (the ledger itself, its member `user_id`, an invitation among them).
 
     A route argument missing here makes the isolation test fail: add the new
     kind of object here (with the factories) when you add such a route.
@@ -108,4 +125,7 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
         "receipt_id": [receipt],
         "budget_id": [budget],
         "tag_id": [tag],
+        "ledger_id": [user_id],
+        "user_id": [user_id],
+        "invite_id": [make_invite(app, user_id)],
     }

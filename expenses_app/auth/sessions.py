@@ -48,6 +48,8 @@ class SessionUser:
     ledger_name: str | None = None
     ledger_version: int | None = None
     ledger_members: int = 0
+    # How many ledgers the user belongs to (the header lists them when several).
+    ledger_count: int = 0
 
     # Flask-Login protocol: only live sessions of active users are ever loaded.
     is_authenticated = True
@@ -147,8 +149,16 @@ _MEMBER_COUNT = (
     .scalar_subquery()
 )
 _LEDGER_COLUMNS = (_ledgers.id, _members.role, _ledgers.name, _ledgers.data_version, _MEMBER_COUNT)
+_MINE = LedgerMember.__table__.alias("mine")
+_LEDGER_COUNT = (
+    select(func.count())
+    .select_from(_MINE)
+    .where(_MINE.c.user_id == _users.id)
+    .correlate(User.__table__)
+    .scalar_subquery()
+)
 _LIVE_SESSION_USER = (
-    select(_users.id, _users.username, _users.data_version, *_LEDGER_COLUMNS)
+    select(_users.id, _users.username, _users.data_version, _LEDGER_COUNT, *_LEDGER_COLUMNS)
     .join_from(User.__table__, UserSession.__table__, _sessions.user_id == _users.id)
     .outerjoin(
         LedgerMember.__table__,
@@ -189,12 +199,12 @@ def load_user(session_id: str) -> SessionUser | None:
     ).first()
     if row is None:
         return None
-    user, ledger = row[:3], row[3:]
-    if ledger[0] is None:
+    user, count, ledger = row[:3], row[3], row[4:]
+    if ledger[0] is None and count:
         # Reading a session never writes: the fallback is found again on each
         # request until the user switches ledger.
-        ledger = db.session.execute(_OLDEST_LEDGER, {"user_id": user_id}).first() or ledger
-    return SessionUser(*user, token, *ledger)
+        ledger = db.session.execute(_OLDEST_LEDGER, {"user_id": user_id}).first()
+    return SessionUser(*user, token, *ledger, ledger_count=count)
 
 
 def account_user() -> User:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..scoping import Scope
 from .forms import DeleteLedgerForm, InviteForm, LedgerForm, RoleForm
 from .invites import open_invites
-from .services import Member, get_ledger, ledger_members, user_ledgers
+from .services import Member, get_ledger, ledger_members
 
 
 def _role_form(member: Member) -> RoleForm:
@@ -56,7 +56,7 @@ def render_detail(
         members=members,
         invites=open_invites(ledger.id) if owner else [],
         is_current=ledger.id == current_user.ledger_id,
-        ledger_count=len(user_ledgers(current_user.id)),
+        ledger_count=current_user.ledger_count,
         rename_form=failed.get("rename") or LedgerForm(formdata=None, obj=ledger),
         delete_form=failed.get("delete") or DeleteLedgerForm(formdata=None, password_hash=""),
         invite_form=failed.get("invite") or InviteForm(formdata=None),
