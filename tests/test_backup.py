@@ -36,7 +36,8 @@ from .conftest import (
     month_totals_drift,
     other_database_kind,
 )
-from .factories import category_id, make_budget, make_category, make_expense, make_user
+from .factories import add_member, category_id, make_budget, make_category, make_expense, make_user
+from .url_map import make_invite
 
 RECEIPT_BYTES = bytes(range(256)) * 3 + b"\x00%PDF end"
 
@@ -53,6 +54,10 @@ def seed_everything(app: Flask) -> None:
     receipt_owner = make_expense(app, bob.id, amount="12.34", payment_method="credit_card")
     make_budget(app, alice.id, amount="300.00", end_date=dt.date(2030, 12, 31), category="Food")
     make_budget(app, bob.id, period="weekly")
+    # A shared ledger: Bob in Alice's, with a private expense there and an invitation.
+    add_member(app, alice.id, bob.id, "member")
+    make_expense(app, bob.id, ledger_id=alice.id, amount="7.77", private=True, tags=("secret",))
+    make_invite(app, alice.id, role="viewer")
     with app.app_context():
         db.session.add(
             Receipt(
@@ -118,7 +123,7 @@ def test_backup_then_restore_into_the_other_database_reproduces_every_row(
     with target.app_context():
         receipt = db.session.scalar(select(Receipt))
         assert receipt.data == RECEIPT_BYTES
-        assert db.session.scalar(select(func.sum(Expense.amount))) == Decimal("10000000012.34")
+        assert db.session.scalar(select(func.sum(Expense.amount))) == Decimal("10000000020.11")
     second = tmp_path / "again.zip"
     assert target.test_cli_runner().invoke(args=["backup", str(second)]).exit_code == 0
     tables = {t["name"]: (t["rows"], t["sha256"]) for t in manifest_of(path)["tables"]}
@@ -258,7 +263,7 @@ def test_sqlite_search_index_is_left_out_of_backups_and_rebuilt_by_restore(
     with target.app_context():
         expenses = db.session.execute(select(*(Expense.__table__.c[c.name] for c in copied)))
         copies = db.session.execute(select(*copied)).all()
-        assert sorted(copies) == sorted(expenses) and len(copies) == 3
+        assert sorted(copies) == sorted(expenses) and len(copies) == 4
         indexed = db.session.scalar(
             select(func.count())
             .select_from(search_text)
@@ -266,7 +271,7 @@ def test_sqlite_search_index_is_left_out_of_backups_and_rebuilt_by_restore(
                 search_text.c.expense_search_text.match('"pen"')  # "Expense <n>"
             )
         )
-    assert indexed == 3
+    assert indexed == 4
 
 
 def test_restore_with_force_that_fails_midway_changes_nothing(app, runner, backup_file, tmp_path):

@@ -147,7 +147,7 @@ def test_one_statement_of_totals_answers_as_the_separate_ones(app, logged_in):
         )  # fmt: skip
     with app.app_context():
         dashboard = build_dashboard(personal_scope(uid), TODAY)
-        progress = budgets_progress(uid, TODAY)
+        progress = budgets_progress(personal_scope(uid), TODAY)
         categories = group_totals(personal_scope(uid), Span(first, last_day(first)), "category")
         months = group_totals(
             personal_scope(uid), Span(months_back(TODAY, 12)[0], last_day(first)), "month"

@@ -95,7 +95,7 @@ DAMAGE = [
     ("search-index", "sqlite", "UPDATE expense_search_rows SET description = 'stale'"),
     ("search-index", "sqlite", "DELETE FROM expense_search_rows"),
     ("search-index", "sqlite", "UPDATE expense_search_rows SET slot = slot + (1 << 36)"),
-    ("search-index", "sqlite", "DELETE FROM expense_search_users"),
+    ("search-index", "sqlite", "DELETE FROM expense_search_ledgers"),
     ("search-index", "sqlite", "DROP TRIGGER expense_search_retext"),
     ("page-cache-version", "sqlite", "DROP TRIGGER tags_data_version_insert"),
     ("page-cache-version", "postgresql", "DROP TRIGGER budgets_data_version ON budgets"),

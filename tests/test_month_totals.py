@@ -6,20 +6,16 @@ import datetime as dt
 import io
 import uuid
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
-from flask_migrate import upgrade
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
-from expenses_app.categories.services import ensure_default_categories
-from expenses_app.derived import STRUCTURES, check_all
 from expenses_app.derived.month_totals import MONTH_TOTALS
 from expenses_app.derived.record import existing_triggers
 from expenses_app.extensions import db
-from expenses_app.models import Expense, ExpenseMonthTotal, User
+from expenses_app.models import Expense, ExpenseMonthTotal
 from expenses_app.money import ZERO
 from expenses_app.reads import Span, span_totals
 from expenses_app.reads.shape import shape_of, split_span
@@ -118,7 +114,7 @@ def test_every_write_path_keeps_the_totals_exact(app, client, runner, logged_in)
     assert month_totals_drift(app) == {}
     with app.app_context():
         left = select(func.count()).select_from(ExpenseMonthTotal)
-        assert db.session.scalar(left.where(ExpenseMonthTotal.user_id == other.id)) == 0
+        assert db.session.scalar(left.where(ExpenseMonthTotal.ledger_id == other.id)) == 0
         # Any SQL counts too, not only the app's own write paths.
         db.session.execute(
             update(Expense).where(Expense.id == third).values(amount=Decimal("0.01"))
@@ -137,48 +133,6 @@ def test_the_triggers_exist_at_the_newest_revision(app):
         if sqlite
         else {"expense_month_totals_apply"}
     )
-
-
-def old_schema_user() -> SimpleNamespace:
-    """A user with the default categories, written with only the columns users had at 0004."""
-    user_id = uuid.uuid4()
-    db.session.execute(
-        insert(User.__table__).values(
-            id=user_id,
-            email="old@example.com",
-            username="old",
-            username_key="old",
-            password_hash="unused",
-        )
-    )
-    ensure_default_categories(user_id)
-    db.session.commit()
-    return SimpleNamespace(id=user_id)
-
-
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_migrating_a_database_with_expenses_fills_every_derived_structure(scratch_app, kind):
-    app = scratch_app(kind, migrate=False)
-    with app.app_context():
-        upgrade(revision="0004")
-        user = old_schema_user()
-    make_expense(app, user.id, amount="3.00", date=D(2024, 2, 29))
-    make_expense(app, user.id, amount="4.00", date=D(2024, 2, 1), payment_method="other")
-    make_expense(app, user.id, amount="5.00", date=D(2024, 2, 1), category="Health")
-    make_expense(app, user.id, amount="6.00", date=D(2024, 2, 1), deleted=True)
-    with app.app_context():
-        upgrade()
-        assert span_totals(personal_scope(user.id), [Span(D(2024, 2, 1), D(2024, 2, 29))]) == [
-            (3, Decimal("12.00"))
-        ]
-    with app.app_context(), db.engine.connect() as connection:
-        results = check_all(connection)
-    assert month_totals_drift(app) == {}
-    # Every structure, not only the totals: the search index exists on SQLite only.
-    assert results == {
-        structure.name: None if kind == "postgresql" and structure.name == "search-index" else []
-        for structure in STRUCTURES
-    }
 
 
 @pytest.mark.parametrize(
@@ -236,7 +190,10 @@ def test_spans_of_one_shape_share_a_statement_and_keep_their_own_values(app, use
         Span(D(2025, 12, 20), D(2026, 1, 31), health),
         Span(D(2026, 1, 2), D(2026, 2, 28), food),
     ]
-    assert shape_of(user.id, spans)[0] == shape_of(other.id, swapped)[0]
+    assert (
+        shape_of(personal_scope(user.id), spans)[0]
+        == shape_of(personal_scope(other.id), swapped)[0]
+    )
     with app.app_context():
         found = (
             span_totals(personal_scope(user.id), spans),

@@ -115,6 +115,16 @@ def _check_derived(connection: Connection) -> None:
         )
 
 
+def _retire_cached_pages(connection) -> None:
+    """New page-cache versions for every user and ledger: the backup's values were current
+    when it was taken, and pages the workers cached since may show other data
+    (page_cache.py). `updated_at` is named so its onupdate default keeps the backup's."""
+    for model in (User, Ledger):
+        connection.execute(
+            update(model).values(data_version=secrets.randbits(62), updated_at=model.updated_at)
+        )
+
+
 def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
     """Replace the database's rows with the backup's; return the tables and row counts.
 
@@ -140,15 +150,7 @@ def restore_backup(path: Path, *, force: bool = False) -> list[TableEntry]:
                 _empty_tables(connection)
             for table, entry in pairs:
                 _load_table(connection, table, entry, archive)
-            # The backup's values were current when it was taken; pages the workers
-            # cached for them since may show other data (page_cache.py).
-            # (updated_at named so that its onupdate default keeps the backup's value.)
-            for model in (User, Ledger):
-                connection.execute(
-                    update(model).values(
-                        data_version=secrets.randbits(62), updated_at=model.updated_at
-                    )
-                )
+            _retire_cached_pages(connection)
             _check_derived(connection)
         log.info(
             "restore: loaded %s (%s rows, revision %s, replaced existing data: %s)",
