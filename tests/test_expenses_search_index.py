@@ -17,14 +17,14 @@ from sqlalchemy import delete, inspect, or_, select, text, update
 from expenses_app.derived.record import existing_triggers
 from expenses_app.derived.search_index import SEARCH_INDEX
 from expenses_app.extensions import db
-from expenses_app.models import Category, Expense, User
+from expenses_app.models import Category, Expense, Ledger
 from expenses_app.models.expense_search import (
     BLOCK_SHIFT,
     DAY_SHIFT,
     SQLITE_SEARCH_TABLES,
     SQLITE_SEARCH_TRIGGERS,
+    search_ledgers,
     search_rows,
-    search_users,
 )
 
 from .conftest import build_app, login
@@ -204,7 +204,7 @@ def oracle(app, user_id: uuid.UUID, query: str, args: dict[str, str]) -> tuple:
             (column.like if sqlite else column.ilike)(f"%{escaped}%", escape="\\")
             for column in (Expense.description, Expense.notes)
         ]
-        conditions = [Expense.user_id == user_id, Expense.deleted_at.is_(None), or_(*matches)]
+        conditions = [Expense.ledger_id == user_id, Expense.deleted_at.is_(None), or_(*matches)]
         if "category" in args:
             conditions.append(Expense.category_id == uuid.UUID(args["category"]))
         if "payment_method" in args:
@@ -267,7 +267,7 @@ def random_change(app, rng: random.Random, users: list[uuid.UUID]) -> None:
     expense_id, owner = rng.choice(expenses)
     with app.app_context():
         categories = db.session.scalars(
-            select(Category.id).where(Category.user_id == owner).order_by(Category.name_key)
+            select(Category.id).where(Category.ledger_id == owner).order_by(Category.name_key)
         )
         values = {
             "text": {"description": random_text(rng)},
@@ -296,7 +296,7 @@ def test_search_answers_exactly_as_like_over_the_expenses_through_random_changes
         random_change(app, rng, [me.id, other.id])
     with app.app_context():
         categories = db.session.scalars(
-            select(Category.id).where(Category.user_id == me.id).order_by(Category.name_key)
+            select(Category.id).where(Category.ledger_id == me.id).order_by(Category.name_key)
         ).all()
     found_some = 0
     for _ in range(3):
@@ -352,7 +352,7 @@ def test_sqlite_search_rows_are_numbered_by_block_and_day(app, logged_in):
     for day in dates:
         make_expense(app, logged_in.id, date=day)
     with app.app_context():
-        block = db.session.scalar(select(search_users.c.block))
+        block = db.session.scalar(select(search_ledgers.c.block))
         slots = db.session.scalars(select(search_rows.c.slot).order_by(search_rows.c.date))
         numbered = [(s >> BLOCK_SHIFT, s >> DAY_SHIFT & 0xFFFF, s & 0xFFFFF) for s in slots]
     days_from_2000 = (dt.date(2026, 5, 4) - dt.date(2000, 1, 1)).days
@@ -360,18 +360,18 @@ def test_sqlite_search_rows_are_numbered_by_block_and_day(app, logged_in):
     assert numbered == [(block, day, 1) for day in days]
 
 
-def test_a_deleted_users_rows_leave_the_sqlite_search_index(app, logged_in):
+def test_a_deleted_ledgers_rows_leave_the_sqlite_search_index(app, logged_in):
     gone = make_user(app, "leaving")
     make_expense(app, gone.id, description="Secret gift")
     make_expense(app, logged_in.id, description="Gift wrap")
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's search index")
-        db.session.execute(delete(User).where(User.id == gone.id))
+        db.session.execute(delete(Ledger).where(Ledger.id == gone.id))
         db.session.commit()
-        users = db.session.scalars(select(search_users.c.user_id)).all()
+        ledgers = db.session.scalars(select(search_ledgers.c.ledger_id)).all()
         copies = db.session.scalars(select(search_rows.c.description)).all()
-    assert users == [logged_in.id]
+    assert ledgers == [logged_in.id]
     assert copies == ["Gift wrap"]
 
 
@@ -387,9 +387,12 @@ def insert_raw(table: str, **values: str | int | None) -> None:
     db.session.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
 
 
-def insert_expense(number: int, user: str, description: str, deleted_at=None, day="01") -> None:
+def insert_expense(
+    number: int, user: str, description: str, deleted_at=None, day="01", **head: str
+) -> None:
+    """An expense as 0004 held it; `head`: the columns later revisions added."""
     moment = f"2026-01-{day} 00:00:00.000000"
-    insert_raw("expenses", id=f"e{number}", user_id=user, category_id=f"c{user}",
+    insert_raw("expenses", id=f"e{number}", user_id=user, category_id=f"c{user}", **head,
                amount_cents=100 + number, date=f"2026-01-{day}", description=description,
                payment_method="cash", version=1, created_at=moment, updated_at=moment,
                deleted_at=deleted_at)  # fmt: skip
@@ -420,16 +423,16 @@ def test_migrations_0003_and_0006_go_down_and_up_with_data(tmp_path):
         assert "ix_expenses_search" in index_names()
         upgrade()
         assert "ix_expenses_search" not in index_names()
-        rows = db.session.execute(text("SELECT user_id, description FROM expense_search_rows"))
+        rows = db.session.execute(text("SELECT ledger_id, description FROM expense_search_rows"))
         assert sorted(rows) == [("u1", "Bagel shop"), ("u1", "Existing bagel"), ("u2", "Bagels")]
         assert SEARCH_INDEX.check(db.session.connection()) == []
-        insert_expense(9, "u1", "Bagel again", day="02")
+        insert_expense(9, "u1", "Bagel again", day="02", ledger_id="u1")
         db.session.commit()
         matches = db.session.scalars(
             text(
                 "SELECT r.description FROM expense_search_rows r JOIN expense_search_text t"
                 " ON t.rowid = r.slot WHERE t.expense_search_text MATCH 'bag'"
-                " AND r.user_id = 'u1' AND r.deleted_at IS NULL ORDER BY r.slot"
+                " AND r.ledger_id = 'u1' AND r.deleted_at IS NULL ORDER BY r.slot"
             )
         ).all()
         # Copies are numbered newest day first within their owner's block.
