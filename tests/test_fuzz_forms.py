@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from .conftest import csrf_token, login
 from .factories import category_id, make_user
-from .url_map import STATE_CHANGING, owned_objects, routes
+from .url_map import STATE_CHANGING, owned_objects, placeholder_values, routes
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 FUZZ_SETTINGS = settings(
@@ -334,7 +334,8 @@ def url_for_route(app, endpoint: str, own: dict, foreign: dict, choice: str) -> 
     """The route's URL with the user's own object, a trashed one, a foreign one or none."""
     route = next(r for r in routes(app) if r.endpoint == endpoint)
     position = 1 if choice == "trashed" else 0
-    values = {}
+    # Arguments that are not ids (an invitation's token) get a sample that opens nothing.
+    values = placeholder_values(route)
     for name in route.id_arguments:
         objects = {"foreign": foreign}.get(choice, own)[name]
         values[name] = objects[min(position, len(objects) - 1)]
