@@ -334,6 +334,7 @@ def url_for_route(app, endpoint: str, own: dict, foreign: dict, choice: str) -> 
     """The route's URL with the user's own object, a trashed one, a foreign one or none."""
     route = next(r for r in routes(app) if r.endpoint == endpoint)
     position = 1 if choice == "trashed" else 0
+    # Arguments that are not ids (an invitation's token) get a sample that opens nothing.
     values = placeholder_values(route)
     for name in route.id_arguments:
         objects = {"foreign": foreign}.get(choice, own)[name]

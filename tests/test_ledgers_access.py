@@ -3,21 +3,14 @@ viewer or member 403 on the owner's, and a refused request changes nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-
 import pytest
 from flask import Flask
-
-from expenses_app.extensions import db
-from expenses_app.models import LedgerInvite
-from expenses_app.tokens import new_token, token_hash
 
 from .conftest import csrf_token
 from .factories import add_member, make_user
 from .test_isolation import VOLATILE_TABLES
 from .test_ledgers_pages import client_for
-from .url_map import snapshot
+from .url_map import make_invite, snapshot
 
 # Route templates with the fields a real form would send.
 OWNER_POSTS = {
@@ -32,26 +25,12 @@ MEMBER_POSTS = {"/ledgers/{ledger}/switch": {}, "/ledgers/{ledger}/leave": {}}
 GETS = ("/ledgers/{ledger}",)
 
 
-def open_invite(app: Flask, ledger_id: uuid.UUID) -> uuid.UUID:
-    with app.app_context():
-        now = dt.datetime.now(dt.UTC)
-        invite = LedgerInvite(
-            ledger_id=ledger_id,
-            role="member",
-            token_hash=token_hash(new_token()),
-            expires_at=now + dt.timedelta(days=7),
-        )
-        db.session.add(invite)
-        db.session.commit()
-        return invite.id
-
-
 @pytest.fixture
 def ledger(app: Flask):
     """Alice's ledger with Dave as a member and an open invitation, and its URL values."""
     alice, dave = make_user(app, "alice"), make_user(app, "dave")
     add_member(app, alice.id, dave.id, "member")
-    return {"ledger": alice.id, "member": dave.id, "invite": open_invite(app, alice.id)}
+    return {"ledger": alice.id, "member": dave.id, "invite": make_invite(app, alice.id)}
 
 
 def test_a_non_member_gets_404_on_every_ledger_route_and_nothing_changes(app, ledger):

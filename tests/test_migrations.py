@@ -188,7 +188,7 @@ def test_a_failing_migration_leaves_the_schema_as_it_was(scratch_app, tmp_path, 
 
 
 def test_postgresql_amount_index_holds_the_category_and_its_statistics_exist(app):
-    """Migration 0008's schema on PostgreSQL (what it buys is measured by `make bench`)."""
+    """Migrations 0008 and 0009 on PostgreSQL (what it buys is measured by `make bench`)."""
     with app.app_context():
         connection = db.session.connection()
         if connection.dialect.name != "postgresql":
@@ -197,7 +197,7 @@ def test_postgresql_amount_index_holds_the_category_and_its_statistics_exist(app
             "SELECT pg_get_indexdef('ix_expenses_live_amount'::regclass)"
         ).scalar_one()
         kinds = connection.exec_driver_sql(
-            "SELECT stxkind FROM pg_statistic_ext WHERE stxname = 'st_expenses_user_category'"
+            "SELECT stxkind FROM pg_statistic_ext WHERE stxname = 'st_expenses_ledger_category'"
         ).scalar_one()
     assert definition.endswith("INCLUDE (category_id) WHERE (deleted_at IS NULL)")
     assert kinds == ["f"]
