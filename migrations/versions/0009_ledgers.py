@@ -534,8 +534,8 @@ def _create_ledger_tables():
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("data_version", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledgers")),
     )
     op.create_table(
@@ -543,7 +543,7 @@ def _create_ledger_tables():
         sa.Column("ledger_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(length=10), nullable=False),
-        sa.Column("joined_at", sa.DateTime(), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "role IN ('owner', 'member', 'viewer')", name=op.f("ck_ledger_members_role_valid")
         ),
@@ -566,11 +566,11 @@ def _create_ledger_tables():
         sa.Column("role", sa.String(length=10), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.Column("used_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("used_by", sa.Uuid(), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.CheckConstraint("role IN ('member', 'viewer')", name=op.f("ck_ledger_invites_role_valid")),
         sa.ForeignKeyConstraint(
