@@ -1,4 +1,5 @@
-"""The monthly totals (migration 0005): kept exact by triggers, read for whole months."""
+"""The monthly totals (migrations 0005, 0009): kept exact by triggers, per ledger and
+`private_of`, read for whole months."""
 
 from __future__ import annotations
 
@@ -6,26 +7,29 @@ import datetime as dt
 import io
 import uuid
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
-from flask_migrate import upgrade
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, select, update
 
-from expenses_app.categories.services import ensure_default_categories
-from expenses_app.derived import STRUCTURES, check_all
 from expenses_app.derived.month_totals import MONTH_TOTALS
 from expenses_app.derived.record import existing_triggers
 from expenses_app.extensions import db
-from expenses_app.models import Expense, ExpenseMonthTotal, User
+from expenses_app.models import HIDDEN, PUBLIC, Expense, ExpenseMonthTotal, User
 from expenses_app.money import ZERO
 from expenses_app.reads import Span, span_totals
 from expenses_app.reads.shape import shape_of, split_span
 
 from .conftest import count_queries, login, month_totals_drift, post_form
-from .factories import category_id, make_category, make_expense, make_user
+from .factories import (
+    add_member,
+    category_id,
+    make_category,
+    make_expense,
+    make_user,
+    personal_scope,
+)
 
 D = dt.date
 
@@ -118,7 +122,8 @@ def test_every_write_path_keeps_the_totals_exact(app, client, runner, logged_in)
     assert month_totals_drift(app) == {}
     with app.app_context():
         left = select(func.count()).select_from(ExpenseMonthTotal)
-        assert db.session.scalar(left.where(ExpenseMonthTotal.user_id == other.id)) == 0
+        # Their personal ledger (id = theirs) went with the account, and its totals.
+        assert db.session.scalar(left.where(ExpenseMonthTotal.ledger_id == other.id)) == 0
         # Any SQL counts too, not only the app's own write paths.
         db.session.execute(
             update(Expense).where(Expense.id == third).values(amount=Decimal("0.01"))
@@ -139,46 +144,59 @@ def test_the_triggers_exist_at_the_newest_revision(app):
     )
 
 
-def old_schema_user() -> SimpleNamespace:
-    """A user with the default categories, written with only the columns users had at 0004."""
-    user_id = uuid.uuid4()
-    db.session.execute(
-        insert(User.__table__).values(
-            id=user_id,
-            email="old@example.com",
-            username="old",
-            username_key="old",
-            password_hash="unused",
+def stored_totals(app) -> set[tuple]:
+    """The rows of totals that count something: (ledger, category, method, private_of, n, sum)."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                ExpenseMonthTotal.ledger_id,
+                ExpenseMonthTotal.category_id,
+                ExpenseMonthTotal.payment_method,
+                ExpenseMonthTotal.private_of,
+                ExpenseMonthTotal.expense_count,
+                ExpenseMonthTotal.amount,
+            ).where(ExpenseMonthTotal.expense_count > 0)
         )
-    )
-    ensure_default_categories(user_id)
-    db.session.commit()
-    return SimpleNamespace(id=user_id)
+        return set(map(tuple, rows))
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_migrating_a_database_with_expenses_fills_every_derived_structure(scratch_app, kind):
-    app = scratch_app(kind, migrate=False)
+def change(app, statement) -> None:
     with app.app_context():
-        upgrade(revision="0004")
-        user = old_schema_user()
-    make_expense(app, user.id, amount="3.00", date=D(2024, 2, 29))
-    make_expense(app, user.id, amount="4.00", date=D(2024, 2, 1), payment_method="other")
-    make_expense(app, user.id, amount="5.00", date=D(2024, 2, 1), category="Health")
-    make_expense(app, user.id, amount="6.00", date=D(2024, 2, 1), deleted=True)
-    with app.app_context():
-        upgrade()
-        assert span_totals(user.id, [Span(D(2024, 2, 1), D(2024, 2, 29))]) == [
-            (3, Decimal("12.00"))
-        ]
-    with app.app_context(), db.engine.connect() as connection:
-        results = check_all(connection)
+        db.session.execute(statement)
+        db.session.commit()
+
+
+def test_private_of_follows_privacy_the_author_and_the_ledger(app):
+    """PUBLIC for what is not private, the author's id for what is, HIDDEN once the author's
+    account is gone; a move to another ledger moves the row. Written with plain SQL."""
+    ann, bob, cat = make_user(app), make_user(app), make_user(app)
+    add_member(app, ann.id, bob.id)
+    food, cats_food = category_id(app, ann.id, "Food"), category_id(app, cat.id, "Food")
+    shared = make_expense(app, ann.id, amount="3.00", date=D(2026, 1, 5))
+    secret = make_expense(app, bob.id, ledger_id=ann.id, amount="4.00", date=D(2026, 1, 6),
+                          private=True)  # fmt: skip
+    three, four = Decimal("3.00"), Decimal("4.00")
+    assert stored_totals(app) == {
+        (ann.id, food, "cash", PUBLIC, 1, three), (ann.id, food, "cash", bob.id, 1, four)
+    }  # fmt: skip
+    change(app, update(Expense).where(Expense.id == secret).values(private=False))
+    assert stored_totals(app) == {(ann.id, food, "cash", PUBLIC, 2, three + four)}
+    change(app, update(Expense).where(Expense.id == secret).values(private=True))
+    change(app, update(Expense).where(Expense.id == shared).values(user_id=bob.id))
+    assert stored_totals(app) == {
+        (ann.id, food, "cash", PUBLIC, 1, three), (ann.id, food, "cash", bob.id, 1, four)
+    }  # fmt: skip
+    # Bob's account goes (ON DELETE SET NULL): his private expense stays private, to everyone.
+    change(app, delete(User).where(User.id == bob.id))
+    assert stored_totals(app) == {
+        (ann.id, food, "cash", PUBLIC, 1, three), (ann.id, food, "cash", HIDDEN, 1, four)
+    }  # fmt: skip
+    change(app, update(Expense).where(Expense.id == shared)
+           .values(ledger_id=cat.id, category_id=cats_food, payment_method="other"))  # fmt: skip
+    assert stored_totals(app) == {
+        (cat.id, cats_food, "other", PUBLIC, 1, three), (ann.id, food, "cash", HIDDEN, 1, four)
+    }  # fmt: skip
     assert month_totals_drift(app) == {}
-    # Every structure, not only the totals: the search index exists on SQLite only.
-    assert results == {
-        structure.name: None if kind == "postgresql" and structure.name == "search-index" else []
-        for structure in STRUCTURES
-    }
 
 
 @pytest.mark.parametrize(
@@ -215,8 +233,8 @@ def test_a_span_splits_into_whole_months_and_leftover_days(start, end, months, d
 def test_whole_and_partial_months_give_the_same_total_in_one_statement_each(app, user):
     make_expense(app, user.id, amount="1.00", date=D(2026, 1, 15))
     with app.app_context(), count_queries(app) as statements:
-        whole = span_totals(user.id, [Span(D(2026, 1, 1), D(2026, 12, 31))])
-        partial = span_totals(user.id, [Span(D(2026, 1, 2), D(2026, 12, 31))])
+        whole = span_totals(personal_scope(user.id), [Span(D(2026, 1, 1), D(2026, 12, 31))])
+        partial = span_totals(personal_scope(user.id), [Span(D(2026, 1, 2), D(2026, 12, 31))])
     assert whole == partial == [(1, Decimal("1.00"))]
     assert len(statements) == 2
 
@@ -236,10 +254,10 @@ def test_spans_of_one_shape_share_a_statement_and_keep_their_own_values(app, use
         Span(D(2025, 12, 20), D(2026, 1, 31), health),
         Span(D(2026, 1, 2), D(2026, 2, 28), food),
     ]
-    assert shape_of(user.id, spans)[0] == shape_of(other.id, swapped)[0]
+    assert shape_of(personal_scope(user.id), spans)[0] == shape_of(personal_scope(other.id), swapped)[0]
     with app.app_context():
-        found = span_totals(user.id, spans), span_totals(user.id, swapped)
-        theirs = span_totals(other.id, [Span(D(2025, 12, 20), D(2026, 1, 31)), *spans[1:]])
+        found = span_totals(personal_scope(user.id), spans), span_totals(personal_scope(user.id), swapped)
+        theirs = span_totals(personal_scope(other.id), [Span(D(2025, 12, 20), D(2026, 1, 31)), *spans[1:]])
     assert found == (
         [(1, Decimal("1.00")), (1, Decimal("2.00"))],
         [(0, ZERO), (1, Decimal("1.00"))],
@@ -283,7 +301,7 @@ def test_span_totals_equal_summing_the_expenses(app):
             and (method is None or e.payment_method == method)
         ]
         with app.app_context():
-            found = span_totals(user_id, [Span(start, end, category, method)])
+            found = span_totals(personal_scope(user_id), [Span(start, end, category, method)])
         assert found == [(len(expected), sum((e.amount for e in expected), Decimal("0.00")))]
 
     check()
