@@ -5,10 +5,9 @@ check finds each kind of damage, `flask db check-derived --rebuild` repairs it, 
 from __future__ import annotations
 
 import datetime as dt
-
-import pytest
 import threading
 
+import pytest
 from sqlalchemy import delete, insert, select, text, update
 
 from expenses_app import derived

@@ -24,8 +24,8 @@ from expenses_app.models.expense_search import (
     DAY_SHIFT,
     SQLITE_SEARCH_TABLES,
     SQLITE_SEARCH_TRIGGERS,
-    search_rows,
     search_ledgers,
+    search_rows,
 )
 
 from .conftest import build_app, login
@@ -377,8 +377,8 @@ def copies(app) -> list[tuple]:
         blocks = dict(
             db.session.execute(select(search_ledgers.c.ledger_id, search_ledgers.c.block)).all()
         )
-        return [(d, ledger, user, bool(p), block == blocks.get(ledger)) for d, ledger, user, p, block
-                in rows]  # fmt: skip
+        # (description, ledger, author, private, in its ledger's block)
+        return [(d, led, user, bool(p), b == blocks.get(led)) for d, led, user, p, b in rows]
 
 
 def test_sqlite_copies_follow_the_author_privacy_and_the_ledger(app):
@@ -397,7 +397,9 @@ def test_sqlite_copies_follow_the_author_privacy_and_the_ledger(app):
                            ("Secret gift", ann.id, ann.id, True, True)]  # fmt: skip
     with app.app_context():
         db.session.execute(
-            update(Expense).where(Expense.id == gift).values(ledger_id=bob.id, category_id=bobs_food)
+            update(Expense)
+            .where(Expense.id == gift)
+            .values(ledger_id=bob.id, category_id=bobs_food)
         )
         db.session.commit()
     assert copies(app) == [("Gift wrap", bob.id, bob.id, False, True),
@@ -443,8 +445,9 @@ def insert_raw(table: str, **values: str | int | None) -> None:
     db.session.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
 
 
-def insert_expense(number: int, user: str, description: str, deleted_at=None, day="01",
-                   ledger: bool = False) -> None:
+def insert_expense(
+    number: int, user: str, description: str, deleted_at=None, day="01", ledger: bool = False
+) -> None:
     """An expense as 0004-0008 hold it, or (`ledger`) as 0009 does, in the user's ledger."""
     moment = f"2026-01-{day} 00:00:00.000000"
     insert_raw("expenses", id=f"e{number}", user_id=user, category_id=f"c{user}",

@@ -231,10 +231,14 @@ def test_every_timestamp_is_timestamptz_on_postgresql(app):
         connection = db.session.connection()
         if connection.dialect.name != "postgresql":
             pytest.skip("SQLite has one kind of timestamp")
-        naive = connection.exec_driver_sql(
-            "SELECT table_name || '.' || column_name FROM information_schema.columns"
-            " WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'"
-        ).scalars().all()
+        naive = (
+            connection.exec_driver_sql(
+                "SELECT table_name || '.' || column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'"
+            )
+            .scalars()
+            .all()
+        )
     assert naive == []
 
 
@@ -277,8 +281,9 @@ class OldSchema:
 
     def expense(self, user: str, key: str, cents: int, day: str, category: str, **extra) -> None:
         self.insert("expenses", id=self.id(key), user_id=self.id(user), amount_cents=cents,
-                    date=day, description=f"Bought {key}", payment_method=extra.get("method", "cash"),
-                    notes=None, category_id=self.id(f"{user}/{category}"),
+                    date=day, description=f"Bought {key}",
+                    payment_method=extra.get("method", "cash"), notes=None,
+                    category_id=self.id(f"{user}/{category}"),
                     deleted_at=extra.get("deleted_at"), version=1, created_at=STAMP,
                     updated_at=STAMP)  # fmt: skip
 
@@ -307,7 +312,8 @@ def fill_at_0008(connection) -> OldSchema:
                    tag_id=old.id(f"{user}/lunch"))  # fmt: skip
     old.insert("receipts", id=old.id("ann/receipt"), user_id=old.id("ann"),
                expense_id=old.id("ann/1"), filename="r.pdf", content_type="application/pdf",
-               size=3, sha256="0" * 64, data=b"pdf", created_at=STAMP, updated_at=STAMP)  # fmt: skip
+               size=3, sha256="0" * 64, data=b"pdf", created_at=STAMP,
+               updated_at=STAMP)  # fmt: skip
     return old
 
 

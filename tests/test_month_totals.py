@@ -254,10 +254,18 @@ def test_spans_of_one_shape_share_a_statement_and_keep_their_own_values(app, use
         Span(D(2025, 12, 20), D(2026, 1, 31), health),
         Span(D(2026, 1, 2), D(2026, 2, 28), food),
     ]
-    assert shape_of(personal_scope(user.id), spans)[0] == shape_of(personal_scope(other.id), swapped)[0]
+    assert (
+        shape_of(personal_scope(user.id), spans)[0]
+        == shape_of(personal_scope(other.id), swapped)[0]
+    )
     with app.app_context():
-        found = span_totals(personal_scope(user.id), spans), span_totals(personal_scope(user.id), swapped)
-        theirs = span_totals(personal_scope(other.id), [Span(D(2025, 12, 20), D(2026, 1, 31)), *spans[1:]])
+        found = (
+            span_totals(personal_scope(user.id), spans),
+            span_totals(personal_scope(user.id), swapped),
+        )
+        theirs = span_totals(
+            personal_scope(other.id), [Span(D(2025, 12, 20), D(2026, 1, 31)), *spans[1:]]
+        )
     assert found == (
         [(1, Decimal("1.00")), (1, Decimal("2.00"))],
         [(0, ZERO), (1, Decimal("1.00"))],

@@ -25,7 +25,10 @@ FUNCTIONS = {
         "data_version_note(text, uuid)",
         "data_version_flush()",
         "data_version_lock()",
-        *(f"data_version_note_{kind}()" for kind in ("owned", "link", "member", "renamed", "account")),
+        *(
+            f"data_version_note_{kind}()"
+            for kind in ("owned", "link", "member", "renamed", "account")
+        ),
     )
 }
 
