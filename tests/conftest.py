@@ -215,10 +215,11 @@ def data_statements(statements: list[str]) -> list[str]:
 
 def month_totals_drift(app: Flask) -> dict:
     """Where `expense_month_totals` differs from the live expenses it summarises ({} when exact):
-    key -> ((stored count, cents), (live count, cents)), from the derived registry's check."""
+    (ledger, month, category, payment method, private_of) -> ((stored count, cents), (live
+    count, cents)), from the derived registry's check."""
     with app.app_context(), db.engine.connect() as connection:
         rows = month_total_differences(connection, limit=1000)
-    return {tuple(row[:4]): (tuple(row[4:6]), tuple(row[6:])) for row in rows}
+    return {tuple(row[:5]): (tuple(row[5:7]), tuple(row[7:])) for row in rows}
 
 
 def other_database_kind(app: Flask) -> str:

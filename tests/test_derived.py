@@ -5,17 +5,20 @@ check finds each kind of damage, `flask db check-derived --rebuild` repairs it, 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, insert, select, text, update
 
 from expenses_app import derived
 from expenses_app.derived import STRUCTURES, check_all
+from expenses_app.derived.data_version import FUNCTIONS as VERSION_FUNCTIONS
+from expenses_app.derived.record import migration
 from expenses_app.extensions import db
-from expenses_app.models import Expense, User
+from expenses_app.models import Expense, Ledger, LedgerMember, User
 
 from .conftest import count_queries, derived_out_of_step, post_form
-from .factories import category_id, make_category, make_expense
+from .factories import add_member, category_id, make_category, make_expense, make_user
 from .test_month_totals import expense_form as month_totals_form
 
 NAMES = [structure.name for structure in STRUCTURES]
@@ -96,12 +99,17 @@ DAMAGE = [
     ("search-index", "sqlite", "DELETE FROM expense_search_rows"),
     ("search-index", "sqlite", "UPDATE expense_search_rows SET slot = slot + (1 << 36)"),
     ("search-index", "sqlite", "DELETE FROM expense_search_ledgers"),
+    ("search-index", "sqlite", "UPDATE expense_search_rows SET private = 1"),
     ("search-index", "sqlite", "DROP TRIGGER expense_search_retext"),
     ("page-cache-version", "sqlite", "DROP TRIGGER tags_data_version_insert"),
     ("page-cache-version", "postgresql", "DROP TRIGGER budgets_data_version ON budgets"),
+    ("page-cache-version", "sqlite", "DROP TRIGGER ledger_members_data_version_delete"),
     ("page-cache-version", "postgresql", "ALTER TABLE users DISABLE TRIGGER users_data_version"),
-    ("page-cache-version", "postgresql", "DROP FUNCTION users_data_version_set(uuid) CASCADE"),
-]
+    ("page-cache-version", "postgresql", "DROP TRIGGER expenses_data_version_note ON expenses"),
+    ("page-cache-version", "postgresql",
+     "DROP TRIGGER ledger_members_data_version_lock ON ledger_members"),
+    ("page-cache-version", "postgresql", "DROP FUNCTION data_version_flush() CASCADE"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "dialect", "damage"), DAMAGE)
@@ -208,3 +216,98 @@ def test_a_rebuild_that_cannot_lock_the_tables_fails_and_changes_nothing(
     assert "could not rebuild, nothing was changed" in refused.output
     assert reported(check_derived(runner).output)["monthly-totals"] == "differs"
     assert check_derived(runner, "--rebuild").exit_code == 0
+
+
+# --- what changes which page-cache version (migration 0009) -------------------------
+
+
+def versions(app) -> dict[tuple[str, object], int]:
+    with app.app_context():
+        ledgers = db.session.execute(select(Ledger.id, Ledger.data_version)).all()
+        users = db.session.execute(select(User.id, User.data_version)).all()
+    return {("ledger", i): v for i, v in ledgers} | {("user", i): v for i, v in users}
+
+
+def changed_by(app, *statements) -> set[tuple[str, object]]:
+    """The versions that one transaction of `statements` changes (of the rows still there)."""
+    before = versions(app)
+    with app.app_context():
+        for statement in statements:
+            db.session.execute(statement)
+        db.session.commit()
+    after = versions(app)
+    return {key for key, value in after.items() if key in before and before[key] != value}
+
+
+def test_each_write_changes_exactly_the_versions_the_spec_names(app):
+    ann, bob, cat = make_user(app), make_user(app), make_user(app)
+    add_member(app, ann.id, bob.id)
+    L = {user.id: ("ledger", user.id) for user in (ann, bob, cat)}  # personal ledgers
+    U = {user.id: ("user", user.id) for user in (ann, bob, cat)}
+    expense = make_expense(app, bob.id, ledger_id=ann.id)
+    on = Expense.id == expense
+    assert changed_by(app, update(Expense).where(on).values(description="x")) == {L[ann.id]}
+    renamed = update(Ledger).where(Ledger.id == ann.id).values(name="Home")
+    assert changed_by(app, renamed) == {L[ann.id], U[ann.id], U[bob.id]}
+    assert changed_by(app, update(User).where(User.id == bob.id).values(email="b@x.y")) == {
+        U[bob.id]
+    }
+    # "Added by" shows the username: every ledger Bob is in changes with it.
+    username = update(User).where(User.id == bob.id).values(username="bobby")
+    assert changed_by(app, username) == {U[bob.id], L[ann.id], L[bob.id]}
+    role = update(LedgerMember).where(LedgerMember.user_id == bob.id, LedgerMember.ledger_id
+                                      == ann.id).values(role="viewer")  # fmt: skip
+    assert changed_by(app, role) == {L[ann.id], U[bob.id]}
+    joined = insert(LedgerMember).values(ledger_id=cat.id, user_id=ann.id, role="member")
+    assert changed_by(app, joined) == {L[cat.id], U[ann.id]}
+    cats_food = category_id(app, cat.id, "Food")
+    moved = update(Expense).where(on).values(ledger_id=cat.id, category_id=cats_food)
+    assert changed_by(app, moved) == {L[ann.id], L[cat.id]}
+    # One transaction, several ledgers: each changes.
+    both = [update(Expense).where(on).values(amount=1), renamed.values(name="Ours")]
+    assert changed_by(app, *both) == {L[cat.id], L[ann.id], U[ann.id], U[bob.id]}
+    # An account's deletion changes the ledgers it was in and the one its expense is in.
+    assert changed_by(app, delete(User).where(User.id == bob.id)) == {L[ann.id], L[bob.id],
+                                                                     L[cat.id]}  # fmt: skip
+    assert changed_by(app, delete(Expense).where(on)) == {L[cat.id]}
+
+
+def test_the_records_name_the_migrations_functions(app):
+    with app.app_context():
+        source = migration("0009")
+    assert VERSION_FUNCTIONS["postgresql"] == source.VERSION_FUNCTION_SIGNATURES
+
+
+def test_a_username_change_and_a_rename_of_its_ledger_do_not_deadlock(app):
+    """Each locks its own row and, at commit, the other's: without the advisory lock that
+    0009's statement triggers take first, the second commit would wait on the first."""
+    if dialect_of(app) != "postgresql":
+        pytest.skip("PostgreSQL's row locks")
+    ann, bob = make_user(app), make_user(app)
+    add_member(app, ann.id, bob.id)
+    errors: list[Exception] = []
+    with app.app_context():
+        engine = db.engine
+    first, second = engine.connect(), engine.connect()
+
+    def rename() -> None:
+        try:
+            second.execute(text("SET lock_timeout = '5s'"))
+            second.execute(update(Ledger).where(Ledger.id == ann.id).values(name="Home"))
+            second.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    try:
+        first.execute(update(User).where(User.id == bob.id).values(username="bobby"))
+        thread = threading.Thread(target=rename)
+        thread.start()
+        thread.join(0.5)  # the rename waits for the username change's transaction
+        first.commit()
+        thread.join(10)
+    finally:
+        first.close()
+        second.close()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(select(Ledger.name).where(Ledger.id == ann.id)) == "Home"

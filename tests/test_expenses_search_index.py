@@ -14,12 +14,13 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, inspect, or_, select, text, update
 
-from expenses_app.derived.record import existing_triggers
+from expenses_app.derived.record import existing_triggers, migration
 from expenses_app.derived.search_index import SEARCH_INDEX
 from expenses_app.extensions import db
-from expenses_app.models import Category, Expense, Ledger
+from expenses_app.models import Category, Expense, Ledger, User
 from expenses_app.models.expense_search import (
     BLOCK_SHIFT,
+    COPIED_COLUMNS,
     DAY_SHIFT,
     SQLITE_SEARCH_TABLES,
     SQLITE_SEARCH_TRIGGERS,
@@ -204,6 +205,7 @@ def oracle(app, user_id: uuid.UUID, query: str, args: dict[str, str]) -> tuple:
             (column.like if sqlite else column.ilike)(f"%{escaped}%", escape="\\")
             for column in (Expense.description, Expense.notes)
         ]
+        # The user's personal ledger (its id is theirs), where nothing is private.
         conditions = [Expense.ledger_id == user_id, Expense.deleted_at.is_(None), or_(*matches)]
         if "category" in args:
             conditions.append(Expense.category_id == uuid.UUID(args["category"]))
@@ -247,7 +249,7 @@ def random_change(app, rng: random.Random, users: list[uuid.UUID]) -> None:
     with app.app_context():
         # In the order they were made: ids are random, and the seed must replay the same run.
         expenses = db.session.execute(
-            select(Expense.id, Expense.user_id).order_by(Expense.created_at, Expense.id)
+            select(Expense.id, Expense.ledger_id).order_by(Expense.created_at, Expense.id)
         ).all()
     action = rng.choice(["insert", "insert", "text", "notes", "amount", "date", "category",
                          "payment", "trash", "delete"])  # fmt: skip
@@ -360,19 +362,75 @@ def test_sqlite_search_rows_are_numbered_by_block_and_day(app, logged_in):
     assert numbered == [(block, day, 1) for day in days]
 
 
+def sqlite_only(app) -> None:
+    if not is_sqlite(app):
+        pytest.skip("SQLite's search index")
+
+
+def copies(app) -> list[tuple]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(search_rows.c.description, search_rows.c.ledger_id, search_rows.c.user_id,
+                   search_rows.c.private, search_rows.c.slot.op(">>")(BLOCK_SHIFT))
+            .order_by(search_rows.c.description)
+        )  # fmt: skip
+        blocks = dict(
+            db.session.execute(select(search_ledgers.c.ledger_id, search_ledgers.c.block)).all()
+        )
+        # (description, ledger, author, private, in its ledger's block)
+        return [(d, led, user, bool(p), b == blocks.get(led)) for d, led, user, p, b in rows]
+
+
+def test_sqlite_copies_follow_the_author_privacy_and_the_ledger(app):
+    """`user_id` and `private` change in place; a new ledger moves the copy to its block."""
+    sqlite_only(app)
+    ann, bob = make_user(app), make_user(app)
+    gift = make_expense(app, ann.id, description="Secret gift")
+    make_expense(app, bob.id, description="Gift wrap")
+    with app.app_context():
+        bobs_food = db.session.scalar(
+            select(Category.id).where(Category.ledger_id == bob.id, Category.name_key == "food")
+        )
+        db.session.execute(update(Expense).where(Expense.id == gift).values(private=True))
+        db.session.commit()
+    assert copies(app) == [("Gift wrap", bob.id, bob.id, False, True),
+                           ("Secret gift", ann.id, ann.id, True, True)]  # fmt: skip
+    with app.app_context():
+        db.session.execute(
+            update(Expense)
+            .where(Expense.id == gift)
+            .values(ledger_id=bob.id, category_id=bobs_food)
+        )
+        db.session.commit()
+    assert copies(app) == [("Gift wrap", bob.id, bob.id, False, True),
+                           ("Secret gift", bob.id, ann.id, True, True)]  # fmt: skip
+    # Ann's account goes: her expense stays in Bob's ledger, its author unknown.
+    with app.app_context():
+        db.session.execute(delete(User).where(User.id == ann.id))
+        db.session.commit()
+        assert SEARCH_INDEX.check(db.session.connection()) == []
+    assert copies(app) == [("Gift wrap", bob.id, bob.id, False, True),
+                           ("Secret gift", bob.id, None, True, True)]  # fmt: skip
+
+
 def test_a_deleted_ledgers_rows_leave_the_sqlite_search_index(app, logged_in):
+    sqlite_only(app)
     gone = make_user(app, "leaving")
     make_expense(app, gone.id, description="Secret gift")
     make_expense(app, logged_in.id, description="Gift wrap")
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's search index")
         db.session.execute(delete(Ledger).where(Ledger.id == gone.id))
         db.session.commit()
         ledgers = db.session.scalars(select(search_ledgers.c.ledger_id)).all()
-        copies = db.session.scalars(select(search_rows.c.description)).all()
+        descriptions = db.session.scalars(select(search_rows.c.description)).all()
     assert ledgers == [logged_in.id]
-    assert copies == ["Gift wrap"]
+    assert descriptions == ["Gift wrap"]
+
+
+def test_the_copied_columns_are_the_migrations(app):
+    with app.app_context():
+        source = migration("0009")
+    assert ", ".join(COPIED_COLUMNS) == source.COPIED
 
 
 STAMP = "2026-01-01 00:00:00.000000"
@@ -388,14 +446,14 @@ def insert_raw(table: str, **values: str | int | None) -> None:
 
 
 def insert_expense(
-    number: int, user: str, description: str, deleted_at=None, day="01", **head: str
+    number: int, user: str, description: str, deleted_at=None, day="01", ledger: bool = False
 ) -> None:
-    """An expense as 0004 held it; `head`: the columns later revisions added."""
+    """An expense as 0004-0008 hold it, or (`ledger`) as 0009 does, in the user's ledger."""
     moment = f"2026-01-{day} 00:00:00.000000"
-    insert_raw("expenses", id=f"e{number}", user_id=user, category_id=f"c{user}", **head,
+    insert_raw("expenses", id=f"e{number}", user_id=user, category_id=f"c{user}",
                amount_cents=100 + number, date=f"2026-01-{day}", description=description,
                payment_method="cash", version=1, created_at=moment, updated_at=moment,
-               deleted_at=deleted_at)  # fmt: skip
+               deleted_at=deleted_at, **({"ledger_id": user} if ledger else {}))  # fmt: skip
 
 
 def seed_before_0006() -> None:
@@ -415,18 +473,26 @@ def index_names() -> set[str]:
     return {ix["name"] for ix in inspect(db.engine).get_indexes("expenses")}
 
 
-def test_migrations_0003_and_0006_go_down_and_up_with_data(tmp_path):
+def copies_by(owner: str) -> list[tuple]:
+    return sorted(db.session.execute(text(f"SELECT {owner}, description FROM expense_search_rows")))
+
+
+def test_migrations_0003_0006_and_0009_go_down_and_up_with_data(tmp_path):
     app = build_app(f"sqlite:///{tmp_path / 'roundtrip.db'}")
     with app.app_context():
         upgrade(revision="0004")
         seed_before_0006()
         assert "ix_expenses_search" in index_names()
-        upgrade()
+        upgrade(revision="0008")
         assert "ix_expenses_search" not in index_names()
-        rows = db.session.execute(text("SELECT ledger_id, description FROM expense_search_rows"))
-        assert sorted(rows) == [("u1", "Bagel shop"), ("u1", "Existing bagel"), ("u2", "Bagels")]
+        expected = [("u1", "Bagel shop"), ("u1", "Existing bagel"), ("u2", "Bagels")]
+        assert copies_by("user_id") == expected
+        db.session.commit()  # the app's sessions write-lock SQLite (BEGIN IMMEDIATE)
+        upgrade()
+        # 0009: each user's ledger has their id, and its block their copies.
+        assert copies_by("ledger_id") == copies_by("user_id") == expected
         assert SEARCH_INDEX.check(db.session.connection()) == []
-        insert_expense(9, "u1", "Bagel again", day="02", ledger_id="u1")
+        insert_expense(9, "u1", "Bagel again", day="02", ledger=True)
         db.session.commit()
         matches = db.session.scalars(
             text(
@@ -435,13 +501,14 @@ def test_migrations_0003_and_0006_go_down_and_up_with_data(tmp_path):
                 " AND r.ledger_id = 'u1' AND r.deleted_at IS NULL ORDER BY r.slot"
             )
         ).all()
-        # Copies are numbered newest day first within their owner's block.
+        # Copies are numbered newest day first within their ledger's block.
         assert matches == ["Bagel again", "Existing bagel"]
         db.session.commit()
 
         downgrade(revision="0004")
         assert "ix_expenses_search" in index_names()
         assert not SQLITE_SEARCH_TABLES & set(inspect(db.engine).get_table_names())
+        assert not {"expense_search_users"} & set(inspect(db.engine).get_table_names())
         downgrade(revision="0001")
         assert not any(
             name.startswith(("ix_expenses_live", "ix_expenses_s")) for name in index_names()

@@ -3,19 +3,36 @@ and safe for SQLite batch operations that recreate parent tables."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+import uuid
+from decimal import Decimal
 
 import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from expenses_app.demo_data import add_demo_expenses
+from expenses_app.derived import STRUCTURES, check_all
 from expenses_app.extensions import db
-from expenses_app.models import Budget, Category, Expense, expense_tags
+from expenses_app.models import (
+    PUBLIC,
+    Budget,
+    Category,
+    Expense,
+    ExpenseMonthTotal,
+    Ledger,
+    LedgerMember,
+    Receipt,
+    Tag,
+    User,
+    UserSession,
+    expense_tags,
+)
 from expenses_app.models.expense import DIALECT_SPECIFIC_INDEXES
 from expenses_app.models.expense_search import SQLITE_SEARCH_TABLES
 from expenses_app.schema_version import database_revision, latest_revision, script_directory
@@ -188,7 +205,9 @@ def test_a_failing_migration_leaves_the_schema_as_it_was(scratch_app, tmp_path, 
 
 
 def test_postgresql_amount_index_holds_the_category_and_its_statistics_exist(app):
-    """Migrations 0008 and 0009 on PostgreSQL (what it buys is measured by `make bench`)."""
+    """Migrations 0008 and 0009 on PostgreSQL: the amount index holds the category, and the
+    dependency statistics are on (ledger, category), as a category belongs to one ledger
+    (what it buys is measured by `make bench`)."""
     with app.app_context():
         connection = db.session.connection()
         if connection.dialect.name != "postgresql":
@@ -199,5 +218,254 @@ def test_postgresql_amount_index_holds_the_category_and_its_statistics_exist(app
         kinds = connection.exec_driver_sql(
             "SELECT stxkind FROM pg_statistic_ext WHERE stxname = 'st_expenses_ledger_category'"
         ).scalar_one()
-    assert definition.endswith("INCLUDE (category_id) WHERE (deleted_at IS NULL)")
+    assert definition.endswith(
+        "(ledger_id, amount_cents, date, id, deleted_at) INCLUDE (category_id)"
+        " WHERE (deleted_at IS NULL)"
+    )
     assert kinds == ["f"]
+
+
+def test_every_timestamp_is_timestamptz_on_postgresql(app):
+    """`flask db check` takes any DateTime for UTCDateTime, so the zone is checked here."""
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            pytest.skip("SQLite has one kind of timestamp")
+        naive = (
+            connection.exec_driver_sql(
+                "SELECT table_name || '.' || column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'"
+            )
+            .scalars()
+            .all()
+        )
+    assert naive == []
+
+
+# --- migration 0009: every user's rows move into their own ledger -------------------
+
+D = dt.date
+STAMP = "2026-01-02 03:04:05.000000"
+
+
+class OldSchema:
+    """Rows written with the SQL of the schema at revision 0008 (ids as each database
+    stores them: hex on SQLite, uuid text on PostgreSQL)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.ids: dict[str, uuid.UUID] = {}
+
+    def id(self, name: str) -> str:
+        value = self.ids.setdefault(name, uuid.uuid4())
+        return value.hex if self.sqlite else str(value)
+
+    def insert(self, table: str, **values) -> None:
+        names = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        self.connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
+
+    def user(self, name: str, created: str) -> None:
+        self.insert("users", id=self.id(name), email=f"{name}@example.com", username=name,
+                    username_key=name, password_hash="x", is_active=True, is_verified=False,
+                    created_at=created, updated_at=created)  # fmt: skip
+        self.insert("user_sessions", id=self.id(f"{name}/session"), user_id=self.id(name),
+                    token_hash=name * 8, created_at=STAMP, expires_at="2030-01-01 00:00:00",
+                    remember=False)  # fmt: skip
+
+    def category(self, user: str, name: str) -> None:
+        self.insert("categories", id=self.id(f"{user}/{name}"), user_id=self.id(user), name=name,
+                    name_key=name.lower(), color="#000000", is_default=False, version=1,
+                    created_at=STAMP, updated_at=STAMP)  # fmt: skip
+
+    def expense(self, user: str, key: str, cents: int, day: str, category: str, **extra) -> None:
+        self.insert("expenses", id=self.id(key), user_id=self.id(user), amount_cents=cents,
+                    date=day, description=f"Bought {key}",
+                    payment_method=extra.get("method", "cash"), notes=None,
+                    category_id=self.id(f"{user}/{category}"),
+                    deleted_at=extra.get("deleted_at"), version=1, created_at=STAMP,
+                    updated_at=STAMP)  # fmt: skip
+
+
+def fill_at_0008(connection) -> OldSchema:
+    """Two users, each with a `Food` category (the name the 0009 test checks stays unique per
+    ledger), tags, budgets, expenses (one trashed, one tagged, one with a receipt), sessions."""
+    old = OldSchema(connection)
+    old.user("ann", "2025-01-01 00:00:00.000000")
+    old.user("bob", "2025-06-01 00:00:00.000000")
+    for user in ("ann", "bob"):
+        old.category(user, "Food")
+        old.category(user, "Rent")
+        old.insert("tags", id=old.id(f"{user}/lunch"), user_id=old.id(user), name="lunch",
+                   name_key="lunch")  # fmt: skip
+        old.insert("budgets", id=old.id(f"{user}/budget"), user_id=old.id(user),
+                   amount_cents=10000, period="monthly", start_date="2026-01-01",
+                   category_id=old.id(f"{user}/Food"), version=1, created_at=STAMP,
+                   updated_at=STAMP)  # fmt: skip
+        old.expense(user, f"{user}/1", 300, "2026-01-31", "Food")
+        old.expense(user, f"{user}/2", 450, "2026-01-01", "Food", method="credit_card")
+        old.expense(user, f"{user}/3", 9900, "2026-02-01", "Rent")
+        old.expense(user, f"{user}/trashed", 700, "2026-01-15", "Food", deleted_at=STAMP)
+        old.insert("expense_tags", expense_id=old.id(f"{user}/1"), tag_id=old.id(f"{user}/lunch"))
+        old.insert("expense_tags", expense_id=old.id(f"{user}/trashed"),
+                   tag_id=old.id(f"{user}/lunch"))  # fmt: skip
+    old.insert("receipts", id=old.id("ann/receipt"), user_id=old.id("ann"),
+               expense_id=old.id("ann/1"), filename="r.pdf", content_type="application/pdf",
+               size=3, sha256="0" * 64, data=b"pdf", created_at=STAMP,
+               updated_at=STAMP)  # fmt: skip
+    return old
+
+
+def owners_of(table) -> dict[uuid.UUID, uuid.UUID]:
+    return dict(db.session.execute(select(table.c.id, table.c.ledger_id)).all())
+
+
+def assert_moved_into_personal_ledgers(old: OldSchema) -> None:
+    """Every id kept, every row in its old user's ledger (whose id is the user's)."""
+    users = {name: old.ids[name] for name in ("ann", "bob")}
+    owner_of = {key: users[key.split("/")[0]] for key in old.ids if "/" in key}
+    for model in (Category, Tag, Budget, Receipt, Expense):
+        stored = owners_of(model.__table__)
+        expected = {old.ids[k]: owner for k, owner in owner_of.items() if old.ids[k] in stored}
+        assert stored == expected, model.__tablename__
+    expected_rows = {"categories": 4, "tags": 2, "budgets": 2, "receipts": 1, "expenses": 8}
+    assert {m.__tablename__: len(owners_of(m.__table__)) for m in (Category, Tag, Budget,
+            Receipt, Expense)} == expected_rows  # fmt: skip
+    authors = dict(db.session.execute(select(Expense.id, Expense.user_id)).all())
+    assert authors == {i: owner_of[k] for k, i in old.ids.items() if i in authors}
+    assert not any(db.session.scalars(select(Expense.private)))
+    links = db.session.execute(select(expense_tags.c.expense_id, expense_tags.c.tag_id)).all()
+    assert len(links) == 4
+    ledgers = db.session.execute(select(Ledger.id, Ledger.name, Ledger.created_at)).all()
+    created = dict(db.session.execute(select(User.id, User.created_at)).all())
+    assert sorted(ledgers) == sorted((i, "Personal", created[i]) for i in users.values())
+    members = db.session.execute(
+        select(LedgerMember.ledger_id, LedgerMember.user_id, LedgerMember.role,
+               LedgerMember.joined_at)
+    ).all()  # fmt: skip
+    assert sorted(members) == sorted((i, i, "owner", created[i]) for i in users.values())
+    assert dict(db.session.execute(select(User.id, User.last_ledger_id)).all()) == {
+        i: i for i in users.values()
+    }
+    sessions = db.session.execute(select(UserSession.user_id, UserSession.ledger_id)).all()
+    assert sorted(sessions) == sorted((i, i) for i in users.values())
+
+
+def assert_totals_exact(old: OldSchema) -> None:
+    rows = db.session.execute(
+        select(ExpenseMonthTotal.ledger_id, ExpenseMonthTotal.month, ExpenseMonthTotal.category_id,
+               ExpenseMonthTotal.payment_method, ExpenseMonthTotal.private_of,
+               ExpenseMonthTotal.expense_count, ExpenseMonthTotal.amount)
+        .where(ExpenseMonthTotal.expense_count > 0)
+    ).all()  # fmt: skip
+    expected = []
+    for user in ("ann", "bob"):
+        ledger, food, rent = (old.ids[k] for k in (user, f"{user}/Food", f"{user}/Rent"))
+        expected += [
+            (ledger, D(2026, 1, 1), food, "cash", PUBLIC, 1, Decimal("3.00")),
+            (ledger, D(2026, 1, 1), food, "credit_card", PUBLIC, 1, Decimal("4.50")),
+            (ledger, D(2026, 2, 1), rent, "cash", PUBLIC, 1, Decimal("99.00")),
+        ]
+    assert sorted(rows) == sorted(expected)
+
+
+def all_structures_in_step(kind: str) -> dict:
+    return {
+        structure.name: None if kind == "postgresql" and structure.name == "search-index" else []
+        for structure in STRUCTURES
+    }
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0009_moves_every_users_rows_into_their_own_ledger(scratch_app, kind):
+    app = scratch_app(kind, migrate=False)
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as connection:
+            old = fill_at_0008(connection)
+        upgrade()
+        assert_moved_into_personal_ledgers(old)
+        assert_totals_exact(old)
+        db.session.remove()  # SQLite: the check writes (FTS5's integrity-check)
+        with db.engine.connect() as connection:
+            assert check_all(connection) == all_structures_in_step(kind)
+        # Names are unique per ledger: Ann's and Bob's "Food" both stay, a second one is refused.
+        with pytest.raises(IntegrityError):
+            db.session.add(Category(ledger_id=old.ids["ann"], name="FOOD", name_key="food"))
+            db.session.commit()
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0009_goes_down_to_0008_and_up_again_with_the_same_rows(scratch_app, kind):
+    app = scratch_app(kind, migrate=False)
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as connection:
+            old = fill_at_0008(connection)
+        before = per_user_rows(app)
+        upgrade()
+        downgrade(revision="0008")
+        assert per_user_rows(app) == before
+        with db.engine.connect() as connection:
+            assert database_revision(connection) == "0008"
+            # 0005-0007's own checks of their structures, as a database at 0008 has them.
+            assert month_totals_at_0008_drift(connection) == []
+        upgrade()
+        assert_moved_into_personal_ledgers(old)
+        assert_totals_exact(old)
+        db.session.remove()  # SQLite: the check writes (FTS5's integrity-check)
+        with db.engine.connect() as connection:
+            assert check_all(connection) == all_structures_in_step(kind)
+        db.session.remove()
+
+
+def per_user_rows(app: Flask) -> dict[str, list]:
+    """Every owned table's (id, user_id) at 0008, read with plain SQL."""
+    tables = ("categories", "tags", "budgets", "receipts", "expenses", "user_sessions")
+    with db.engine.connect() as connection:
+        return {
+            t: sorted(map(tuple, connection.exec_driver_sql(f"SELECT id, user_id FROM {t}")))
+            for t in tables
+        }
+
+
+def month_totals_at_0008_drift(connection) -> list:
+    """0005's totals against the live expenses, per user (the schema 0008 has)."""
+    month = {"sqlite": "date(date, 'start of month')",
+             "postgresql": "date_trunc('month', date)::date"}[connection.dialect.name]  # fmt: skip
+    live = (
+        f"SELECT user_id, {month} AS month, category_id, payment_method, count(*) AS n,"
+        " sum(amount_cents) AS cents FROM expenses WHERE deleted_at IS NULL GROUP BY 1, 2, 3, 4"
+    )
+    stored = (
+        "SELECT user_id, month, category_id, payment_method, expense_count AS n, amount_cents AS"
+        " cents FROM expense_month_totals WHERE expense_count > 0"
+    )
+    rows = lambda sql: sorted(map(tuple, connection.exec_driver_sql(sql)))  # noqa: E731
+    return [] if rows(live) == rows(stored) else [rows(live), rows(stored)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0009_downgrade_refuses_to_merge_two_ledgers_names_and_changes_nothing(scratch_app, kind):
+    """A user who owns two ledgers, each with a `Food`: 0008 could hold only one."""
+    app = scratch_app(kind)
+    with app.app_context():
+        ann = User(email="a@b.c", username="ann", username_key="ann", password_hash="x")
+        db.session.add(ann)
+        db.session.flush()
+        for name in ("Home", "Work"):
+            ledger = Ledger(name=name)
+            db.session.add(ledger)
+            db.session.flush()
+            db.session.add(LedgerMember(ledger_id=ledger.id, user_id=ann.id, role="owner"))
+            db.session.add(Category(ledger_id=ledger.id, name="Food", name_key="food"))
+        db.session.commit()
+        with pytest.raises(SystemExit):
+            downgrade(revision="0008")
+        with db.engine.connect() as connection:
+            assert database_revision(connection) == latest_revision()
+        assert db.session.scalar(select(func.count()).select_from(Category)) == 2
+        db.session.remove()

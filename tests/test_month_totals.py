@@ -1,4 +1,5 @@
-"""The monthly totals (migration 0005): kept exact by triggers, read for whole months."""
+"""The monthly totals (migrations 0005, 0009): kept exact by triggers, per ledger and
+`private_of`, read for whole months."""
 
 from __future__ import annotations
 
@@ -10,18 +11,25 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from expenses_app.derived.month_totals import MONTH_TOTALS
 from expenses_app.derived.record import existing_triggers
 from expenses_app.extensions import db
-from expenses_app.models import Expense, ExpenseMonthTotal
+from expenses_app.models import HIDDEN, PUBLIC, Expense, ExpenseMonthTotal, User
 from expenses_app.money import ZERO
 from expenses_app.reads import Span, span_totals
 from expenses_app.reads.shape import shape_of, split_span
 
 from .conftest import count_queries, login, month_totals_drift, post_form
-from .factories import category_id, make_category, make_expense, make_user, personal_scope
+from .factories import (
+    add_member,
+    category_id,
+    make_category,
+    make_expense,
+    make_user,
+    personal_scope,
+)
 
 D = dt.date
 
@@ -114,6 +122,7 @@ def test_every_write_path_keeps_the_totals_exact(app, client, runner, logged_in)
     assert month_totals_drift(app) == {}
     with app.app_context():
         left = select(func.count()).select_from(ExpenseMonthTotal)
+        # Their personal ledger (id = theirs) went with the account, and its totals.
         assert db.session.scalar(left.where(ExpenseMonthTotal.ledger_id == other.id)) == 0
         # Any SQL counts too, not only the app's own write paths.
         db.session.execute(
@@ -133,6 +142,61 @@ def test_the_triggers_exist_at_the_newest_revision(app):
         if sqlite
         else {"expense_month_totals_apply"}
     )
+
+
+def stored_totals(app) -> set[tuple]:
+    """The rows of totals that count something: (ledger, category, method, private_of, n, sum)."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                ExpenseMonthTotal.ledger_id,
+                ExpenseMonthTotal.category_id,
+                ExpenseMonthTotal.payment_method,
+                ExpenseMonthTotal.private_of,
+                ExpenseMonthTotal.expense_count,
+                ExpenseMonthTotal.amount,
+            ).where(ExpenseMonthTotal.expense_count > 0)
+        )
+        return set(map(tuple, rows))
+
+
+def change(app, statement) -> None:
+    with app.app_context():
+        db.session.execute(statement)
+        db.session.commit()
+
+
+def test_private_of_follows_privacy_the_author_and_the_ledger(app):
+    """PUBLIC for what is not private, the author's id for what is, HIDDEN once the author's
+    account is gone; a move to another ledger moves the row. Written with plain SQL."""
+    ann, bob, cat = make_user(app), make_user(app), make_user(app)
+    add_member(app, ann.id, bob.id)
+    food, cats_food = category_id(app, ann.id, "Food"), category_id(app, cat.id, "Food")
+    shared = make_expense(app, ann.id, amount="3.00", date=D(2026, 1, 5))
+    secret = make_expense(app, bob.id, ledger_id=ann.id, amount="4.00", date=D(2026, 1, 6),
+                          private=True)  # fmt: skip
+    three, four = Decimal("3.00"), Decimal("4.00")
+    assert stored_totals(app) == {
+        (ann.id, food, "cash", PUBLIC, 1, three), (ann.id, food, "cash", bob.id, 1, four)
+    }  # fmt: skip
+    change(app, update(Expense).where(Expense.id == secret).values(private=False))
+    assert stored_totals(app) == {(ann.id, food, "cash", PUBLIC, 2, three + four)}
+    change(app, update(Expense).where(Expense.id == secret).values(private=True))
+    change(app, update(Expense).where(Expense.id == shared).values(user_id=bob.id))
+    assert stored_totals(app) == {
+        (ann.id, food, "cash", PUBLIC, 1, three), (ann.id, food, "cash", bob.id, 1, four)
+    }  # fmt: skip
+    # Bob's account goes (ON DELETE SET NULL): his private expense stays private, to everyone.
+    change(app, delete(User).where(User.id == bob.id))
+    assert stored_totals(app) == {
+        (ann.id, food, "cash", PUBLIC, 1, three), (ann.id, food, "cash", HIDDEN, 1, four)
+    }  # fmt: skip
+    change(app, update(Expense).where(Expense.id == shared)
+           .values(ledger_id=cat.id, category_id=cats_food, payment_method="other"))  # fmt: skip
+    assert stored_totals(app) == {
+        (cat.id, cats_food, "other", PUBLIC, 1, three), (ann.id, food, "cash", HIDDEN, 1, four)
+    }  # fmt: skip
+    assert month_totals_drift(app) == {}
 
 
 @pytest.mark.parametrize(

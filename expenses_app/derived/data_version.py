@@ -18,16 +18,17 @@ from .record import DerivedStructure, listed, migration, migration_triggers
 
 REVISION = "0009"
 VERSIONED = ("ledgers", "users")
-# The PostgreSQL functions 0009 creates (a rebuild drops them with CASCADE first).
+# The PostgreSQL functions 0009 creates (its VERSION_FUNCTION_SIGNATURES; a test checks
+# they agree). A rebuild drops them with CASCADE first, which drops their triggers.
 FUNCTIONS = {
     "postgresql": (
-        "ledgers_data_version_set(uuid)",
-        "users_data_version_set(uuid)",
-        "ledgers_data_version_owned()",
-        "ledgers_data_version_link()",
-        "ledgers_data_version_member()",
-        "ledgers_data_version_renamed()",
-        "users_data_version_renamed()",
+        "data_version_note(text, uuid)",
+        "data_version_flush()",
+        "data_version_lock()",
+        *(
+            f"data_version_note_{kind}()"
+            for kind in ("owned", "link", "member", "renamed", "account")
+        ),
     )
 }
 

@@ -15,9 +15,26 @@
   `private_of` (whose private expenses a row sums: PUBLIC, the author, or
   HIDDEN once the author is gone; `models/month_total.py`); SQLite's search
   index numbers rows in a block per ledger and copies `user_id` and
-  `private`; the page-cache version is per ledger (`ledgers.data_version`)
-  and per user (their name, memberships, and the names of their ledgers).
-  `expenses_app/derived/` loads the trigger SQL from here.
+  `private` (changed in place; a new ledger moves the copy to that ledger's
+  block, as a new text or day does); the page-cache version is per ledger
+  and per user (below). `expenses_app/derived/` loads the trigger SQL from here.
+
+Page-cache versions. `ledgers.data_version` changes on every write to the
+ledger's expenses, categories, budgets, tags, expense tags, receipts and
+members, and on its rename; `users.data_version` on a change of the user's
+username, email or full name, of any of their memberships, and on the rename
+of a ledger they are in. A username change also changes every ledger the
+user is in ("added by" shows it). An update counts for the row's old and new
+ledger. SQLite (one writer at a time) sets the values row by row. PostgreSQL
+notes the ids row by row in a transaction-local setting and sets each
+ledger and user once per transaction, from a deferred constraint trigger, at
+commit: ledgers, then users, each in id order. Data writers thus take those
+row locks last and in one global order, after their locks on the monthly
+totals (whose two rows an update touches in key order). The statements that
+lock a ledger or user row themselves and then need rows of the other kind
+(any change of membership, a ledger's rename or deletion, a username change,
+an account's deletion) first take one transaction-level advisory lock, so
+no two of them wait on each other in a cycle; they are rare and short.
 
 The SQL of 0005-0007's structures is written again here rather than imported:
 a migration is history, and those files must keep meaning what they did.
@@ -26,8 +43,11 @@ A batch migration that recreates one of the tables these triggers are on
 (SQLite) drops its triggers: it must create them again (tests check).
 
 Downgrade: back to per-user rows, each taken by its ledger's oldest owner; it
-loses sharing, invitations and privacy (shared ledgers merge into the rows of
-one user, whose names must then be unique: a clash stops the downgrade).
+loses sharing, invitations, ledger names, privacy and who added a shared
+expense (shared ledgers merge into the rows of one user). It is meant for
+databases whose ledgers are all personal, and refuses, changing nothing,
+when a ledger with rows has no owner or one user would get two categories or
+tags of the same name.
 
 Revision ID: 0009
 Revises: 0008
@@ -315,166 +335,206 @@ def _create_search_index():
 
 # --- page-cache versions -----------------------------------------------------------
 
-SQLITE_NEW_VALUE = "random() >> 2"
+SQLITE_NEW_VALUE = "(random() >> 2)"
 POSTGRES_NEW_VALUE = "floor(random() * 4611686018427387904)::bigint"
 VERSIONED_TABLES = ("expenses", "categories", "budgets", "tags", "receipts")
-LINK_LEDGER = "(SELECT ledger_id FROM expenses WHERE id = {row}.expense_id)"
 SHOWN_USER_COLUMNS = "username, email, full_name"
+LINK_LEDGER = "(SELECT ledger_id FROM expenses WHERE id = {row}.expense_id)"
+EVENT_ROWS = (("insert", ("NEW",)), ("update", ("OLD", "NEW")), ("delete", ("OLD",)))
 
 
-def _bump(table, where):
-    return f"UPDATE {table} SET data_version = {SQLITE_NEW_VALUE} WHERE {where};"
+def _sqlite_set(table, ids):
+    return f"UPDATE {table} SET data_version = {SQLITE_NEW_VALUE} WHERE id IN ({ids});"
 
 
 def _sqlite_version_triggers():
     triggers = {}
-    for table in VERSIONED_TABLES + ("expense_tags", "ledger_members"):
-        for event, row in (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")):
-            ledger = LINK_LEDGER.format(row=row) if table == "expense_tags" else f"{row}.ledger_id"
-            body = _bump("ledgers", f"id = {ledger}")
+    for table in (*VERSIONED_TABLES, "expense_tags", "ledger_members"):
+        for event, rows in EVENT_ROWS:
+            ledgers = ", ".join(
+                LINK_LEDGER.format(row=r) if table == "expense_tags" else f"{r}.ledger_id"
+                for r in rows
+            )
+            body = _sqlite_set("ledgers", ledgers)
             if table == "ledger_members":
-                body += " " + _bump("users", f"id = {row}.user_id")
+                body += " " + _sqlite_set("users", ", ".join(f"{r}.user_id" for r in rows))
             triggers[f"{table}_data_version_{event}"] = (
                 f"AFTER {event.upper()} ON {table} BEGIN {body} END"
             )
-    members_of = "SELECT user_id FROM ledger_members WHERE ledger_id = NEW.id"
     triggers["ledgers_data_version_update"] = (
-        "AFTER UPDATE OF name ON ledgers WHEN OLD.data_version IS NEW.data_version BEGIN "
-        + _bump("ledgers", "id = NEW.id") + " " + _bump("users", f"id IN ({members_of})") + " END"
+        "AFTER UPDATE OF name ON ledgers"
+        " WHEN OLD.data_version IS NEW.data_version AND OLD.name IS NOT NEW.name BEGIN "
+        + _sqlite_set("ledgers", "NEW.id") + " "
+        + _sqlite_set("users", "SELECT user_id FROM ledger_members WHERE ledger_id = NEW.id")
+        + " END"
     )
-    ledgers_of = "SELECT ledger_id FROM ledger_members WHERE user_id = NEW.id"
     triggers["users_data_version_update"] = (
         f"AFTER UPDATE OF {SHOWN_USER_COLUMNS} ON users"
         " WHEN OLD.data_version IS NEW.data_version BEGIN "
-        + _bump("users", "id = NEW.id") + " " + _bump("ledgers", f"id IN ({ledgers_of})") + " END"
+        + _sqlite_set("users", "NEW.id") + " "
+        + _sqlite_set(
+            "ledgers",
+            "SELECT ledger_id FROM ledger_members"
+            " WHERE user_id = NEW.id AND NEW.username IS NOT OLD.username",
+        )
+        + " END"
     )
     return triggers
 
 
-def _set_function(table):
-    # The ids already given a new value in this transaction live in a
-    # transaction-local setting, so a 10,000-row import updates the row once.
-    setting = f"expenses_app.{table}_version_set"
-    return f"""
-CREATE FUNCTION {table}_data_version_set(changed uuid) RETURNS void
+# PostgreSQL. `expenses_app.data_version_noted` lists, in a transaction, every
+# ledger (`l:<id>,`) and user (`u:<id>,`) written so far; `..._done` is how much
+# of that list has been given new values. Each is set at most once per transaction.
+POSTGRES_NOTE = """
+CREATE FUNCTION data_version_note(kind text, changed uuid) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    done text := coalesce(current_setting('{setting}', true), '');
+    entry text := kind || changed::text || ',';
+    noted text;
 BEGIN
-    IF changed IS NULL OR strpos(done, changed::text) > 0 THEN
+    IF changed IS NULL
+       OR current_setting('expenses_app.data_version_last', true) = entry THEN
         RETURN;
     END IF;
-    PERFORM set_config('{setting}', done || changed::text || ',', true);
-    UPDATE {table} SET data_version = {POSTGRES_NEW_VALUE} WHERE id = changed;
+    PERFORM set_config('expenses_app.data_version_last', entry, true);
+    noted := coalesce(current_setting('expenses_app.data_version_noted', true), '');
+    IF strpos(noted, entry) = 0 THEN
+        PERFORM set_config('expenses_app.data_version_noted', noted || entry, true);
+    END IF;
 END $$
 """
-
-
-def _row_function(name, body_for):
-    return f"""
-CREATE FUNCTION {name}() RETURNS trigger
+# At commit (a deferred constraint trigger): ledgers, then users, each in id
+# order, so two committing writers take these row locks in one order.
+POSTGRES_FLUSH = f"""
+CREATE FUNCTION data_version_flush() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    noted text := coalesce(current_setting('expenses_app.data_version_noted', true), '');
+    done integer := coalesce(
+        nullif(current_setting('expenses_app.data_version_done', true), '')::integer, 0);
+    pending text[];
+    changed uuid;
 BEGIN
+    IF length(noted) <= done THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('expenses_app.data_version_done', length(noted)::text, true);
+    pending := string_to_array(rtrim(substr(noted, done + 1), ','), ',');
+    FOR changed IN SELECT DISTINCT substr(entry, 3)::uuid FROM unnest(pending) AS entry
+                   WHERE left(entry, 2) = 'l:' ORDER BY 1 LOOP
+        UPDATE ledgers SET data_version = {POSTGRES_NEW_VALUE} WHERE id = changed;
+    END LOOP;
+    FOR changed IN SELECT DISTINCT substr(entry, 3)::uuid FROM unnest(pending) AS entry
+                   WHERE left(entry, 2) = 'u:' ORDER BY 1 LOOP
+        UPDATE users SET data_version = {POSTGRES_NEW_VALUE} WHERE id = changed;
+    END LOOP;
+    RETURN NULL;
+END $$
+"""
+# The row-level functions that note what a write changes: name -> body.
+POSTGRES_NOTERS = {
+    "owned": """
+    IF TG_OP <> 'INSERT' THEN PERFORM data_version_note('l:', OLD.ledger_id); END IF;
+    IF TG_OP <> 'DELETE' THEN PERFORM data_version_note('l:', NEW.ledger_id); END IF;""",
+    "link": """
+    IF TG_OP <> 'INSERT' THEN PERFORM data_version_note('l:',
+        (SELECT ledger_id FROM expenses WHERE id = OLD.expense_id)); END IF;
+    IF TG_OP <> 'DELETE' THEN PERFORM data_version_note('l:',
+        (SELECT ledger_id FROM expenses WHERE id = NEW.expense_id)); END IF;""",
+    "member": """
     IF TG_OP <> 'INSERT' THEN
-        {body_for("OLD")}
+        PERFORM data_version_note('l:', OLD.ledger_id);
+        PERFORM data_version_note('u:', OLD.user_id);
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        {body_for("NEW")}
-    END IF;
+        PERFORM data_version_note('l:', NEW.ledger_id);
+        PERFORM data_version_note('u:', NEW.user_id);
+    END IF;""",
+    "renamed": """
+    PERFORM data_version_note('l:', NEW.id);
+    PERFORM data_version_note('u:', user_id) FROM ledger_members WHERE ledger_id = NEW.id;""",
+    "account": """
+    PERFORM data_version_note('u:', NEW.id);
+    IF OLD.username IS DISTINCT FROM NEW.username THEN
+        PERFORM data_version_note('l:', ledger_id) FROM ledger_members WHERE user_id = NEW.id;
+    END IF;""",
+}
+# Taken by the statements that lock a ledger or user row and then need the other.
+ADVISORY_LOCK = 7370946213
+POSTGRES_LOCK = f"""
+CREATE FUNCTION data_version_lock() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({ADVISORY_LOCK});
     RETURN NULL;
 END $$
 """
-
-
-POSTGRES_VERSION_FUNCTIONS = [
-    _set_function("ledgers"),
-    _set_function("users"),
-    _row_function("ledgers_data_version_owned", lambda r: f"PERFORM ledgers_data_version_set({r}.ledger_id);"),
-    _row_function(
-        "ledgers_data_version_link",
-        lambda r: f"PERFORM ledgers_data_version_set({LINK_LEDGER.format(row=r)});",
-    ),
-    _row_function(
-        "ledgers_data_version_member",
-        lambda r: f"PERFORM ledgers_data_version_set({r}.ledger_id);"
-        f" PERFORM users_data_version_set({r}.user_id);",
-    ),
-    """
-CREATE FUNCTION ledgers_data_version_renamed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM ledgers_data_version_set(NEW.id);
-    PERFORM users_data_version_set(m.user_id) FROM ledger_members m WHERE m.ledger_id = NEW.id;
-    RETURN NULL;
-END $$
-""",
-    """
-CREATE FUNCTION users_data_version_renamed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM users_data_version_set(NEW.id);
-    PERFORM ledgers_data_version_set(m.ledger_id) FROM ledger_members m WHERE m.user_id = NEW.id;
-    RETURN NULL;
-END $$
-""",
-]
 VERSION_FUNCTION_SIGNATURES = (
-    "ledgers_data_version_set(uuid)",
-    "users_data_version_set(uuid)",
-    "ledgers_data_version_owned()",
-    "ledgers_data_version_link()",
-    "ledgers_data_version_member()",
-    "ledgers_data_version_renamed()",
-    "users_data_version_renamed()",
+        "data_version_note(text, uuid)",
+        "data_version_flush()",
+        "data_version_lock()",
+    *(f"data_version_note_{name}()" for name in POSTGRES_NOTERS),
 )
 
 
-def _deferred(name, table, events, function):
-    # Deferred to the commit: every writer takes these row locks last, so it cannot
-    # wait in a cycle with another writer's locks on the monthly totals.
-    return (
-        f"CREATE CONSTRAINT TRIGGER {name} AFTER {events} ON {table}"
-        f" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}()"
-    )
+def _shown(row):
+    return ", ".join(f"{row}.{column}" for column in SHOWN_USER_COLUMNS.split(", "))
 
 
 def _postgres_version_triggers():
-    every = "INSERT OR UPDATE OR DELETE"
-    triggers = {
-        f"{table}_data_version": _deferred(
-            f"{table}_data_version", table, every, "ledgers_data_version_owned"
-        )
-        for table in VERSIONED_TABLES
+    """Trigger name -> (table, CREATE statement)."""
+    events = {table: "INSERT OR UPDATE OR DELETE" for table in (*VERSIONED_TABLES, "expense_tags")}
+    events["ledger_members"] = "INSERT OR UPDATE OR DELETE"
+    events["ledgers"] = "UPDATE OF name"
+    events["users"] = f"UPDATE OF {SHOWN_USER_COLUMNS}"
+    noter = dict.fromkeys(VERSIONED_TABLES, "owned") | {
+        "expense_tags": "link", "ledger_members": "member", "ledgers": "renamed", "users": "account"
+    }  # fmt: skip
+    when = {
+        "ledgers": " WHEN (OLD.name IS DISTINCT FROM NEW.name)",
+        "users": f" WHEN (({_shown('OLD')}) IS DISTINCT FROM ({_shown('NEW')}))",
     }
-    triggers["expense_tags_data_version"] = _deferred(
-        "expense_tags_data_version", "expense_tags", every, "ledgers_data_version_link"
-    )
-    triggers["ledger_members_data_version"] = _deferred(
-        "ledger_members_data_version", "ledger_members", every, "ledgers_data_version_member"
-    )
-    triggers["ledgers_data_version"] = _deferred(
-        "ledgers_data_version", "ledgers", "UPDATE OF name", "ledgers_data_version_renamed"
-    )
-    triggers["users_data_version"] = _deferred(
-        "users_data_version", "users", f"UPDATE OF {SHOWN_USER_COLUMNS}", "users_data_version_renamed"
-    )
-    return triggers
+    triggers = {}
+    for table, event in events.items():
+        triggers[f"{table}_data_version_note"] = (table, (
+            f"CREATE TRIGGER {table}_data_version_note AFTER {event} ON {table}"
+            f" FOR EACH ROW{when.get(table, '')}"
+            f" EXECUTE FUNCTION data_version_note_{noter[table]}()"))
+        triggers[f"{table}_data_version"] = (table, (
+            f"CREATE CONSTRAINT TRIGGER {table}_data_version AFTER {event} ON {table}"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION data_version_flush()"))
+    locking = {"ledger_members": "INSERT OR UPDATE OR DELETE", "ledgers": "UPDATE OF name OR DELETE",
+               "users": "UPDATE OF username OR DELETE"}  # fmt: skip
+    for table, event in locking.items():
+        triggers[f"{table}_data_version_lock"] = (table, (
+            f"CREATE TRIGGER {table}_data_version_lock BEFORE {event} ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION data_version_lock()"))
+    return triggers  # fmt: skip
 
 
 def version_trigger_tables(dialect):
-    """Trigger name → the table it is on, for the checks that they exist."""
-    names = _sqlite_version_triggers() if dialect == "sqlite" else _postgres_version_triggers()
-    return {name: name.split("_data_version")[0] for name in names}
+    """Trigger name -> the table it is on (what `derived/data_version.py` checks)."""
+    if dialect == "sqlite":
+        return {name: name.split("_data_version")[0] for name in _sqlite_version_triggers()}
+    return {name: table for name, (table, _) in _postgres_version_triggers().items()}
 
 
 def create_version_triggers(dialect):
     """The triggers (and PostgreSQL functions) that set `ledgers.data_version` and
-    `users.data_version`."""
+    `users.data_version`; see the module docstring."""
     if dialect == "sqlite":
         for name, body in _sqlite_version_triggers().items():
             op.execute(f"CREATE TRIGGER {name} {body}")
         return
-    for statement in POSTGRES_VERSION_FUNCTIONS + list(_postgres_version_triggers().values()):
+    op.execute(POSTGRES_NOTE)
+    op.execute(POSTGRES_FLUSH)
+    op.execute(POSTGRES_LOCK)
+    for name, body in POSTGRES_NOTERS.items():
+        op.execute(
+            f"CREATE FUNCTION data_version_note_{name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+            f"\nBEGIN{body}\n    RETURN NULL;\nEND $$"
+        )
+    for _, statement in _postgres_version_triggers().values():
         op.execute(statement)
 
 
@@ -534,8 +594,8 @@ def _create_ledger_tables():
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("data_version", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledgers")),
     )
     op.create_table(
@@ -543,7 +603,7 @@ def _create_ledger_tables():
         sa.Column("ledger_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(length=10), nullable=False),
-        sa.Column("joined_at", sa.DateTime(), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "role IN ('owner', 'member', 'viewer')", name=op.f("ck_ledger_members_role_valid")
         ),
@@ -566,11 +626,11 @@ def _create_ledger_tables():
         sa.Column("role", sa.String(length=10), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_by", sa.Uuid(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.Column("used_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("used_by", sa.Uuid(), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.CheckConstraint("role IN ('member', 'viewer')", name=op.f("ck_ledger_invites_role_valid")),
         sa.ForeignKeyConstraint(
@@ -603,14 +663,18 @@ def _current_ledger_columns():
             )
 
 
-PERSONAL_LEDGERS = [
-    "INSERT INTO ledgers (id, name, data_version, created_at, updated_at)"
-    " SELECT id, 'Personal', 0, created_at, created_at FROM users",
-    "INSERT INTO ledger_members (ledger_id, user_id, role, joined_at)"
-    " SELECT id, id, 'owner', created_at FROM users",
-    "UPDATE users SET last_ledger_id = id",
-    "UPDATE user_sessions SET ledger_id = user_id",
-]
+def _personal_ledgers(dialect):
+    """Each user's own ledger (id = the user's), owned since the account was made, current
+    everywhere. New versions for every ledger and user: every page's key changes anyway."""
+    value = SQLITE_NEW_VALUE if dialect == "sqlite" else POSTGRES_NEW_VALUE
+    return [
+        "INSERT INTO ledgers (id, name, data_version, created_at, updated_at)"
+        f" SELECT id, 'Personal', {value}, created_at, created_at FROM users",
+        "INSERT INTO ledger_members (ledger_id, user_id, role, joined_at)"
+        " SELECT id, id, 'owner', created_at FROM users",
+        f"UPDATE users SET last_ledger_id = id, data_version = {value}",
+        "UPDATE user_sessions SET ledger_id = user_id",
+    ]
 
 
 def _move_owned_rows(dialect):
@@ -703,7 +767,7 @@ def upgrade():
     drop_triggers(dialect, OLD_SQLITE_TRIGGERS, OLD_POSTGRES_FUNCTIONS)
     _create_ledger_tables()
     _current_ledger_columns()
-    for statement in PERSONAL_LEDGERS:
+    for statement in _personal_ledgers(dialect):
         op.execute(statement)
     _move_owned_rows(dialect)
     _move_expenses(dialect)
@@ -718,6 +782,33 @@ OLDEST_OWNER = (
     "(SELECT m.user_id FROM ledger_members m WHERE m.ledger_id = {table}.ledger_id"
     " AND m.role = 'owner' ORDER BY m.joined_at, m.user_id LIMIT 1)"
 )
+
+
+# What 0008's per-user schema cannot hold: checked before anything changes.
+OWNERS = (
+    "WITH owners AS (SELECT l.id AS ledger_id, (SELECT m.user_id FROM ledger_members m"
+    " WHERE m.ledger_id = l.id AND m.role = 'owner' ORDER BY m.joined_at, m.user_id LIMIT 1)"
+    " AS user_id FROM ledgers l) "
+)
+REFUSALS = {
+    "a ledger with rows has no owner": " UNION ALL ".join(
+        f"SELECT t.ledger_id FROM {t} t JOIN owners o ON o.ledger_id = t.ledger_id"
+        " WHERE o.user_id IS NULL"
+        for t in (*OWNED, "expenses")
+    ),
+    "one user would get two categories or tags of the same name": " UNION ALL ".join(
+        f"SELECT o.user_id FROM {t} t JOIN owners o ON o.ledger_id = t.ledger_id"
+        " GROUP BY o.user_id, t.name_key HAVING count(*) > 1"
+        for t in ("categories", "tags")
+    ),
+}
+
+
+def _refuse_unless_personal():
+    bind = op.get_bind()
+    for reason, query in REFUSALS.items():
+        if bind.exec_driver_sql(f"{OWNERS}SELECT count(*) FROM ({query}) AS found").scalar():
+            raise RuntimeError(f"cannot downgrade below 0009: {reason}; nothing was changed")
 
 
 def _earlier(revision):
@@ -783,6 +874,7 @@ def _old_derived(dialect):
 
 def downgrade():
     dialect = op.get_bind().dialect.name
+    _refuse_unless_personal()
     drop_triggers(dialect, new_sqlite_triggers(), new_postgres_functions())
     if dialect == "sqlite":
         for table in ("expense_search_text", "expense_search_rows", "expense_search_ledgers"):
