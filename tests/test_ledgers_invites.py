@@ -107,6 +107,37 @@ def test_logged_out_any_invitation_url_goes_to_login_and_login_comes_back(app, a
     assert response.headers["Location"] == f"/invites/{token}"
 
 
+def test_someone_without_an_account_registers_from_the_link_and_comes_back_to_it(
+    app, alice, owner_client
+):
+    token = invite_token(owner_client, alice.id)
+    visitor = app.test_client()
+    login_page = visitor.get(f"/auth/login?next=/invites/{token}").get_data(as_text=True)
+    assert f'href="/auth/register?next=/invites/{token}"' in login_page
+    register_page = f"/auth/register?next=/invites/{token}"
+    fields = {"email": "newcomer@example.com", "username": "newcomer"}
+    fields |= {
+        "password": "a newcomer's long passphrase",
+        "confirm": "a newcomer's long passphrase",
+    }
+    response = post_form(visitor, register_page, fields, page=register_page)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/invites/{token}"
+    assert join(visitor, token).status_code == 302
+    assert sorted(roles(app, alice.id).values()) == ["member", "owner"]
+
+
+def test_registration_ignores_a_next_that_leaves_the_site(app):
+    page = "/auth/register?next=https://evil.example/"
+    fields = {"email": "n2@example.com", "username": "newcomer2"}
+    fields |= {
+        "password": "a newcomer's long passphrase",
+        "confirm": "a newcomer's long passphrase",
+    }
+    response = post_form(app.test_client(), page, fields, page=page)
+    assert response.headers["Location"] == "/"
+
+
 def test_the_invitation_page_names_the_ledger_and_asks_before_joining(app, alice, owner_client):
     token = invite_token(owner_client, alice.id, "viewer")
     bob = client_for(app, make_user(app, "bob"))

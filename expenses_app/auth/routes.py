@@ -69,8 +69,10 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    # `next`: an invitation link opened before having an account leads back to it.
+    target = safe_next_url(request.args.get("next")) or url_for("dashboard.index")
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.index"))
+        return redirect(target)
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -87,11 +89,15 @@ def register():
             db.session.rollback()
             form.form_errors.append("That email or username was just taken. Try another.")
         else:
-            _enter_session(user, remember=False)
-            security_event("register", user_id=user.id)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("dashboard.index"))
+            return _welcome(user, target)
     return render_template("auth/register.html", form=form), _status(form)
+
+
+def _welcome(user: User, target: str):
+    _enter_session(user, remember=False)
+    security_event("register", user_id=user.id)
+    flash("Welcome! Your account is ready.", "success")
+    return redirect(target)
 
 
 @bp.post("/logout")
