@@ -139,7 +139,7 @@ class Expense(UUIDPk, OwnedByLedger, SoftDeletable, Timestamps, Versioned, Base)
     # their account is deleted (the expense stays in the ledger).
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Counted in every total of the ledger, but shown to other members masked
-    # (date, amount and category only; see `privacy.py`).
+    # (date, amount and category only; see `reads/privacy.py`).
     private: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Exact money: whole cents in the column, Decimal in Python (see types.Money).
     amount: Mapped[Decimal] = mapped_column("amount_cents")

@@ -32,7 +32,7 @@ EXPORT_BATCH = 500
 
 
 def _matching(scope: Scope, filters: ExpenseFilters, slots: SlotRange | None = None) -> Select:
-    """The user's live rows of `source(filters.q)` that the filters match (within `slots`).
+    """The ledger's live rows of `source(filters.q)` that the filters match (within `slots`).
 
     The scoping conditions of `owned` come last in the WHERE clause: SQLite
     tests the conditions no index answers in their written order, so a scan
@@ -45,11 +45,11 @@ def _matching(scope: Scope, filters: ExpenseFilters, slots: SlotRange | None = N
 
 
 def filtered_summary(scope: Scope, filters: ExpenseFilters) -> tuple[int, Decimal]:
-    """How many of the user's live expenses match, and their total (summed in SQL).
+    """How many of the ledger's live expenses match, and their total (summed in SQL).
 
     Filters on dates, category and payment method alone are answered from the
     monthly totals (see `spans.py`): the unfiltered list's total then
-    reads a few rows instead of every expense of the user's history.
+    reads a few rows instead of every expense of the ledger's history.
     """
     if uses_month_totals(filters):
         ((count, total),) = span_totals(scope, [as_span(filters)])
@@ -174,7 +174,7 @@ def _page_ids(scope: Scope, filters: ExpenseFilters, count: int) -> Select | Non
 def _page_days(scope: Scope, filters: ExpenseFilters, reverse: bool, stop: int) -> SlotRange | None:
     """While searching on SQLite in date order: only the days the page's rows can be from.
 
-    The search index numbers each user's copies by day, newest first
+    The search index numbers each ledger's copies by day, newest first
     (migration 0006), so reading the matches in slot order meets them day by
     day. The `stop`-th match met that way is from some day; the first `stop`
     rows in date order are all from that day or nearer the start of the

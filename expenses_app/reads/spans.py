@@ -179,7 +179,7 @@ def _all_spans(shape: Shape) -> Select:
 # branches and SQLAlchemy's cache key for it costs about as much CPU as running
 # it. The delta is recorded in bench/README.md ("Statements kept per shape");
 # tests/test_reads_twin.py compares the answers with the plain reference. A
-# user's budgets keep their shape from day to day, so few shapes are in use.
+# ledger's budgets keep their shape from day to day, so few shapes are in use.
 SHAPES_KEPT = 256
 
 
