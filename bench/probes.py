@@ -52,8 +52,14 @@ def _ledger_facts(url: str, login: str) -> tuple[list[str], str, int, int]:
             sa.text("SELECT last_ledger_id FROM users WHERE username = :u"), {"u": login}
         ).scalar_one()
         ledger = {"l": ledger_id}
+        # The default ones: the import probe leaves its new (empty) categories behind, and
+        # "Bench imports" would sort first, so a later run's filtered list matched nothing.
         categories = conn.execute(
-            sa.text("SELECT id FROM categories WHERE ledger_id = :l ORDER BY name_key"), ledger
+            sa.text(
+                "SELECT id FROM categories WHERE ledger_id = :l AND is_default = :yes"
+                " ORDER BY name_key"
+            ),
+            ledger | {"yes": True},
         ).scalars()
         categories = [str(uuid.UUID(str(c))) for c in categories]
         newest, live = conn.execute(
