@@ -19,7 +19,8 @@ ROWS = 50
 QUERY = sa.text(
     "SELECT e.date, e.description, c.name AS category, e.amount_cents"
     " FROM expenses e JOIN categories c ON c.id = e.category_id"
-    " WHERE e.user_id = (SELECT id FROM users WHERE username = :username)"
+    # The user's own ledger (a demo user's has the user's id): the ledger's date index.
+    " WHERE e.ledger_id = (SELECT id FROM users WHERE username = :username)"
     " AND e.deleted_at IS NULL"
     " ORDER BY e.date DESC, e.created_at DESC LIMIT :rows"
 )

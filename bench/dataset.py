@@ -2,6 +2,9 @@
 
 A cached SQLite file is named after the dataset version and the newest
 migration, so a schema change (or a change of the recipe below) rebuilds it.
+
+The large dataset also holds a shared ledger (`shared_ledger.py`): 10
+members, 100,000 expenses, some private, read by a member (`SHARED_READER`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ BENCH_DIR = ROOT / "instance" / "bench"
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 # Bump when the recipe changes: the cache key includes it.
-DATASET_VERSION = 1
+DATASET_VERSION = 2  # 2: the shared ledger (issue 12)
 USER = "bench"
 PASSWORD = "bench-password-for-127.0.0.1-only"
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"
@@ -28,6 +31,9 @@ SMALL_USER_ROWS = 1_000
 OTHER_USERS = 999
 OTHER_ROWS = 901  # 100,000 + 999 x 901 = 1,000,099 expenses in the database
 USERS_PER_COMMAND = 111
+SHARED_MEMBERS = 10  # the owner (USER) and shared_ledger.MEMBERS
+SHARED_ROWS = 100_000  # the shared ledger's expenses (shared_ledger.ROWS)
+SHARED_READER = "household3"  # the member the bench reads it as (shared_ledger.READER)
 
 
 @dataclass
@@ -37,6 +43,8 @@ class Dataset:
     user_rows: int
     total_rows: int
     build_seconds: float | None  # None when it came from the cache
+    shared_rows: int = 0  # the shared ledger's expenses (0: the dataset has none)
+    shared_reader: str | None = None
 
 
 def app_env(url: str) -> dict[str, str]:
@@ -82,12 +90,23 @@ def demo_data(url: str, users: list[str], rows: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
-def _fill(url: str, user_rows: int, others: int) -> None:
+def _fill(url: str, user_rows: int, others: int, shared: bool) -> None:
     flask(url, "db", "upgrade")
     demo_data(url, [USER], user_rows, seed=1)
     names = [f"other{n:04d}" for n in range(others)]
     for start in range(0, others, USERS_PER_COMMAND):
         demo_data(url, names[start : start + USERS_PER_COMMAND], OTHER_ROWS, seed=start + 2)
+    if shared:
+        subprocess.run(
+            [sys.executable, "-m", "bench.shared_ledger"],
+            cwd=ROOT, env=app_env(url), check=True, capture_output=True,
+        )  # fmt: skip
+
+
+def _large(url: str, build_seconds: float | None) -> Dataset:
+    total = USER_ROWS + OTHER_USERS * OTHER_ROWS + SHARED_ROWS
+    name = "postgresql" if url.startswith("postgres") else "large"
+    return Dataset(name, url, USER_ROWS, total, build_seconds, SHARED_ROWS, SHARED_READER)
 
 
 def sqlite_dataset(small: bool = False) -> Dataset:
@@ -97,9 +116,9 @@ def sqlite_dataset(small: bool = False) -> Dataset:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"{cache_key(kind)}.sqlite"
     url = f"sqlite:///{path}"
-    total = user_rows + others * OTHER_ROWS
+    total = user_rows + others * OTHER_ROWS + (0 if small else SHARED_ROWS)
     if path.exists():
-        return Dataset(kind, url, user_rows, total, None)
+        return Dataset(kind, url, user_rows, total, None) if small else _large(url, None)
     for stale in BENCH_DIR.glob(f"{kind}-*.sqlite*"):
         stale.unlink()
     building = path.with_suffix(".building")
@@ -107,9 +126,10 @@ def sqlite_dataset(small: bool = False) -> Dataset:
         leftover.unlink()
     print(f"building the {kind} SQLite dataset ({total:,} expenses)...", flush=True)
     started = time.perf_counter()
-    _fill(f"sqlite:///{building}", user_rows, others)
+    _fill(f"sqlite:///{building}", user_rows, others, shared=not small)
     building.rename(path)  # only a finished build is ever cached
-    return Dataset(kind, url, user_rows, total, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return Dataset(kind, url, user_rows, total, seconds) if small else _large(url, seconds)
 
 
 def _create_database(url) -> None:
@@ -133,7 +153,7 @@ def postgres_dataset(url: str) -> Dataset:
     import sqlalchemy as sa
 
     key = cache_key("large")
-    total = USER_ROWS + OTHER_USERS * OTHER_ROWS
+    total = USER_ROWS + OTHER_USERS * OTHER_ROWS + SHARED_ROWS
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
     _create_database(engine.url)
     with engine.begin() as conn:
@@ -141,13 +161,13 @@ def postgres_dataset(url: str) -> Dataset:
         current = conn.execute(sa.text("SELECT key FROM bench_dataset")).scalar()
     if current == key:
         engine.dispose()
-        return Dataset("postgresql", url, USER_ROWS, total, None)
+        return _large(url, None)
     print(f"building the PostgreSQL dataset ({total:,} expenses)...", flush=True)
     started = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
-    _fill(url, USER_ROWS, OTHER_USERS)
+    _fill(url, USER_ROWS, OTHER_USERS, shared=True)
     # As autovacuum would leave it: planner statistics, and a visibility map
     # so index-only scans (deep list pages) need not visit the table.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -156,9 +176,11 @@ def postgres_dataset(url: str) -> Dataset:
         conn.execute(sa.text("CREATE TABLE bench_dataset (key text)"))
         conn.execute(sa.text("INSERT INTO bench_dataset VALUES (:key)"), {"key": key})
     engine.dispose()
-    return Dataset("postgresql", url, USER_ROWS, total, time.perf_counter() - started)
+    return _large(url, time.perf_counter() - started)
 
 
 if __name__ == "__main__":
     print(sqlite_dataset(small=True))
     print(sqlite_dataset())
+    if os.environ.get("BENCH_DATABASE_URL"):
+        print(postgres_dataset(os.environ["BENCH_DATABASE_URL"]))

@@ -37,6 +37,9 @@ class DatabaseRun:
     export: Probe | None = None
     imported: Probe | None = None
     small_list: Load | None = None
+    # The shared ledger's pages (read by `data.shared_reader`), as served and rendered.
+    shared_pages: list[Page] = field(default_factory=list)
+    shared_rendered: list[Page] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -107,6 +110,8 @@ def _run(raw: dict[str, Any]) -> DatabaseRun:
         export=maybe(Probe, raw["export"]),
         imported=maybe(Probe, raw["imported"]),
         small_list=maybe(Load, raw["small_list"]),
+        shared_pages=[_page(p) for p in raw.get("shared_pages", [])],
+        shared_rendered=[_page(p) for p in raw.get("shared_rendered", [])],
     )
 
 

@@ -5,10 +5,10 @@ property of its planner, checked here instead, on a scratch database with
 the bench user's demo data (`profile_pages.build_database`). Each check prints
 `ok` or `MISSED` with the plan; the exit status is 1 when any is missed.
 
-- Text search reads only the user's block of the search index (migration
+- Text search reads only the ledger's block of the search index (migration
   0006): for 3+ characters the trigram index first, then each candidate by
   its slot; for 1-2 characters the rows of the block; `expenses` only by id.
-- The CSV import's duplicate check looks rows up by (user, amount, date)
+- The CSV import's duplicate check looks rows up by (ledger, amount, date)
   rather than scanning every same-named expense (`ix_expenses_live_amount`).
 """
 
@@ -39,7 +39,7 @@ SEARCH_STEPS = {
     "co": ["SEARCH expense_search_rows USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"],
 }
 SORTS = ("date", "amount", "description", "category")
-IMPORT_STEP = "ix_expenses_live_amount (user_id=? AND amount_cents=? AND date=?)"
+IMPORT_STEP = "ix_expenses_live_amount (ledger_id=? AND amount_cents=? AND date=?)"
 
 
 def _captured(app: Flask, keep: Callable[[str], bool], action: Callable[[], object]) -> list:

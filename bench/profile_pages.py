@@ -99,11 +99,8 @@ def _seed(expenses: int, today: dt.date) -> tuple[list, object]:
     name) and newest expense id."""
     user = create_demo_user(USER, hash_password(PASSWORD))
     add_demo_expenses(user.id, expenses, rng=random.Random(SEED), today=today)
-    categories = list(
-        db.session.scalars(
-            select(Category.id).where(Category.user_id == user.id).order_by(Category.name_key)
-        )
-    )
+    ledger = select(Category.id).where(Category.ledger_id == user.last_ledger_id)
+    categories = list(db.session.scalars(ledger.order_by(Category.name_key)))
     for index, amount, period in BUDGETS:
         values = BudgetValues(
             amount=Decimal(amount),
@@ -111,10 +108,10 @@ def _seed(expenses: int, today: dt.date) -> tuple[list, object]:
             start_date=today.replace(month=1, day=1),
             category_id=None if index is None else categories[index],
         )
-        create_budget(user.id, values)
+        create_budget(user.last_ledger_id, values)
     newest = db.session.scalar(
         select(Expense.id)
-        .where(Expense.user_id == user.id)
+        .where(Expense.ledger_id == user.last_ledger_id)
         .order_by(Expense.date.desc(), Expense.created_at.desc())
         .limit(1)
     )

@@ -35,38 +35,60 @@ def measure_baseline(data: Dataset) -> load.Load:
         return load.run(server.base + "/", SECONDS)
 
 
-def sql_counts(data: Dataset, paths: list[str]) -> dict[str, dict[str, int]]:
+def sql_counts(data: Dataset, login: str, paths: list[str]) -> dict[str, dict[str, int]]:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.sqlcount", USER, PASSWORD, *paths],
+        [sys.executable, "-m", "bench.sqlcount", login, PASSWORD, *paths],
         cwd=ROOT, env=dataset.app_env(data.url), capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return json.loads(out.strip().splitlines()[-1])
 
 
-def load_pages(server: Server, pages: dict[str, str], label: str) -> list[Page]:
-    cookie = server.login(USER, PASSWORD)
-    measured = []
+def load_pages(
+    server: Server, pages: dict[str, str], shared: dict[str, str], reader: str | None, label: str
+) -> tuple[list[Page], list[Page]]:
+    """Each page of `pages` as the measured user, each of `shared` (the shared ledger's,
+    by name) as `reader` right after the same page of the single-user ledger, so the two
+    are minutes apart at most on a shared machine."""
+    shared_cookie = server.login(reader, PASSWORD) if shared else None
+    cookie = server.login(USER, PASSWORD)  # last: the probes after this act as the user
+    measured, measured_shared = [], []
     for name, path in pages.items():
         figures = load.run(server.base + path, SECONDS, cookie)
         measured.append(Page(name, path, figures, max(server.worker_status("VmRSS"))))
         print(f"  {label} {name:<18} {figures.requests_per_s:8.1f} req/s", flush=True)
-    return measured
+        if name in shared:
+            figures = load.run(server.base + shared[name], SECONDS, shared_cookie)
+            rss = max(server.worker_status("VmRSS"))
+            measured_shared.append(Page(name, shared[name], figures, rss))
+            print(f"  {label} {name:<18} {figures.requests_per_s:8.1f} req/s shared", flush=True)
+    return measured, measured_shared
 
 
 def measure_app(run: DatabaseRun) -> None:
+    reader = run.data.shared_reader
     with Server("wsgi:app", run.data.url) as server:
+        shared = {}
+        if reader:
+            server.login(reader, PASSWORD)
+            shared = probes.prepare_shared(server, run.data.url, reader)
         server.login(USER, PASSWORD)
         pages = probes.prepare(server, run.data.url)
-        run.pages = load_pages(server, pages, "cached  ")
+        run.pages, run.shared_pages = load_pages(server, pages, shared, reader, "cached  ")
         run.export = probes.export(server)
         run.imported = probes.import_csv(server, run.data.url)
     with Server("wsgi:app", run.data.url, CACHE_OFF) as server:
-        run.rendered = load_pages(server, pages, "rendered")
-    counts = sql_counts(run.data, list(pages.values()))
+        run.rendered, run.shared_rendered = load_pages(server, pages, shared, reader, "rendered")
+    counts = sql_counts(run.data, USER, list(pages.values()))
     for page in run.pages:
         page.sql = counts["repeat"][page.path]
     for page in run.rendered:
         page.sql = counts["rendered"][page.path]
+    if reader:
+        counts = sql_counts(run.data, reader, list(shared.values()))
+        for page in run.shared_pages:
+            page.sql = counts["repeat"][page.path]
+        for page in run.shared_rendered:
+            page.sql = counts["rendered"][page.path]
 
 
 def measure_small_list() -> load.Load:

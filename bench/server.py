@@ -77,7 +77,9 @@ class Server:
             return response.status
 
     def login(self, login: str, password: str) -> str:
-        """Log in through the form; the Cookie header that carries the session."""
+        """Log in through the form, in a new session (the later requests of `get`,
+        `post_form` and the probes are that user's); the Cookie header that carries it."""
+        self.jar.clear()
         self.post_form("/auth/login", {"login": login, "password": password})
         cookies = "; ".join(f"{c.name}={c.value}" for c in self.jar)
         if "session" not in cookies:
