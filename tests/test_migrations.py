@@ -469,3 +469,15 @@ def test_0009_downgrade_refuses_to_merge_two_ledgers_names_and_changes_nothing(s
             assert database_revision(connection) == latest_revision()
         assert db.session.scalar(select(func.count()).select_from(Category)) == 2
         db.session.remove()
+
+
+def test_postgresql_reads_a_ledgers_monthly_totals_from_an_index_alone(app):
+    """Migration 0010 (what it buys: its docstring, and `make bench`'s shared ledger)."""
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL-only index")
+        definition = connection.exec_driver_sql(
+            "SELECT pg_get_indexdef('ix_expense_month_totals_covering'::regclass)"
+        ).scalar_one()
+    assert "(ledger_id, month) INCLUDE (category_id, payment_method, private_of" in definition

@@ -55,9 +55,15 @@ def payment_method_label(method: str) -> str:
 # Text-search indexes differ by database (pg_trgm GIN on PostgreSQL; on SQLite a
 # covering partial index until migration 0006 replaced it with the tables of
 # `expense_search.py`), so migration 0003 creates them by hand and Alembic's
-# comparison leaves them out.
+# comparison leaves them out. So does it the PostgreSQL-only covering index of
+# the monthly totals (migration 0010; SQLite's table is ordered by that key).
 DIALECT_SPECIFIC_INDEXES = frozenset(
-    {"ix_expenses_description_trgm", "ix_expenses_notes_trgm", "ix_expenses_search"}
+    {
+        "ix_expenses_description_trgm",
+        "ix_expenses_notes_trgm",
+        "ix_expenses_search",
+        "ix_expense_month_totals_covering",
+    }
 )
 
 
