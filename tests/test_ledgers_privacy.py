@@ -135,7 +135,7 @@ def test_the_detail_page_opens_masked_and_names_who_added_it(household):
     for client in others(household):
         body = assert_hidden(client.get(f"/expenses/{household.private}"))
         assert "Private expense" in body and "41.17" in body and "bob" in body
-        assert "Credit card" not in body
+        assert "Credit card" not in body and "Recorded" not in body
         assert f"/expenses/{household.private}/edit" not in body
 
 

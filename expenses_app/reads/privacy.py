@@ -76,10 +76,8 @@ class MaskedExpense:
     amount: Decimal
     category: Any
     category_id: uuid.UUID | None
-    created_at: dt.datetime | None
-    updated_at: dt.datetime | None
+    # In the trash, when it went there (the trash page's order and its purge date).
     deleted_at: dt.datetime | None
-    version: int
     added_by: str | None
     description: str = PRIVATE_LABEL
     payment_method: str = MASKED_METHOD
@@ -103,9 +101,6 @@ def shown_to(row: Any, viewer_id: uuid.UUID) -> Any:
         amount=row.amount,
         category=row.category,
         category_id=getattr(row, "category_id", None),
-        created_at=getattr(row, "created_at", None),
-        updated_at=getattr(row, "updated_at", None),
         deleted_at=getattr(row, "deleted_at", None),
-        version=getattr(row, "version", 1),
         added_by=getattr(row, "added_by", None),
     )
