@@ -25,7 +25,8 @@ from .categories.services import ensure_default_categories
 from .demo_catalog import GENERIC, NOTES, PROFILES, TAG_NAMES, Item
 from .expenses.services import resolve_tags
 from .extensions import db
-from .ledgers.services import create_ledger, first_ledger
+from .ledgers.current import first_ledger
+from .ledgers.services import create_ledger
 from .models import (
     PAYMENT_METHODS,
     PERSONAL_LEDGER_NAME,

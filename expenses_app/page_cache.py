@@ -59,8 +59,9 @@ MAX_KEY_LENGTH = 2048
 EXTENSION = "page_cache"
 # Where `flash()` leaves messages for the next page to show (Flask's session key).
 FLASHES_KEY = "_flashes"
-# Set on `g` when the current request flashed a message, or read what the key misses.
-FLASHED = "page_cache_flashed"
+# Set on `g` when the current request's page must not be stored: it flashed a
+# message, or it read something the key does not cover.
+NOT_STORED = "page_cache_not_stored"
 
 PageKey = tuple[Any, ...]
 # A page as its UTF-8 bytes split where the CSRF token was: a hit joins them
@@ -116,13 +117,13 @@ def init_page_cache(app: Flask) -> None:
 
 def _note_flash(_sender: Flask, **_extra: Any) -> None:
     # A view that flashes and renders shows the message on this very page.
-    setattr(g, FLASHED, True)
+    setattr(g, NOT_STORED, True)
 
 
 def do_not_store() -> None:
     """Keep the current request's page out of the cache: it shows something its key does
     not cover (say, an object of a ledger other than the current one)."""
-    setattr(g, FLASHED, True)
+    setattr(g, NOT_STORED, True)
 
 
 def _key() -> PageKey | None:
@@ -172,7 +173,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
             return generate_csrf().encode().join(pieces)
         response = view(*args, **kwargs)
         page = _plain_page(response)
-        if page is not None and not g.get(FLASHED):
+        if page is not None and not g.get(NOT_STORED):
             cache.put(key, tuple(page.encode().split(generate_csrf().encode())))
         return response
 

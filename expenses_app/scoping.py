@@ -117,7 +117,11 @@ def owned(
     is scoped like the model. Callers pass a `ledger_id` only from a `Scope`.
     """
     ledger = ledger_id if ledger_id is not None else current_scope().ledger_id
-    stmt = select(model).where(model.ledger_id == ledger)
+    return _live_or_trash(select(model).where(model.ledger_id == ledger), model, deleted)
+
+
+def _live_or_trash(stmt: Select, model: type[M], deleted: bool) -> Select:
+    """`stmt` kept to the rows outside the trash, or with `deleted` to those in it."""
     if issubclass(inspect(model).class_, SoftDeletable):
         stmt = stmt.where(model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None))
     return stmt
@@ -137,9 +141,7 @@ def get_owned_or_404(
     Writes then ask `require_role(row)`.
     """
     stmt = select(model).where(model.id == obj_id, model.ledger_id.in_(member_ledgers()))
-    if issubclass(inspect(model).class_, SoftDeletable):
-        stmt = stmt.where(model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None))
-    obj = db.session.scalar(stmt.options(*options))
+    obj = db.session.scalar(_live_or_trash(stmt, model, deleted).options(*options))
     if obj is None:
         abort(404)
     if obj.ledger_id != current_user.ledger_id:

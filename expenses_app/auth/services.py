@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ScalarSelect, delete, func, or_, select
 
 from ..extensions import db
 from ..ledgers.services import create_ledger
@@ -131,7 +131,7 @@ class AccountDeletionRefused(Exception):
         self.names = names
 
 
-def _member_count() -> object:
+def _member_count() -> ScalarSelect[int]:
     return (
         select(func.count())
         .where(LedgerMember.ledger_id == Ledger.id)

@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from ..extensions import db, login_manager
-from ..ledgers.current import starting_ledger
+from ..ledgers.current import OLDEST_FIRST, starting_ledger
 from ..models import Ledger, LedgerMember, User, UserSession, utcnow
 from ..tokens import new_token, token_hash
 
@@ -178,7 +178,7 @@ _OLDEST_LEDGER = (
     select(*_LEDGER_COLUMNS)
     .join_from(LedgerMember.__table__, Ledger.__table__, _ledgers.id == _members.ledger_id)
     .where(_members.user_id == bindparam("user_id"))
-    .order_by(_members.joined_at, _members.ledger_id)
+    .order_by(*OLDEST_FIRST)
     .limit(1)
 )
 

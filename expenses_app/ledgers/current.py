@@ -23,14 +23,26 @@ def switch_ledger(user_id: uuid.UUID, ledger_id: uuid.UUID, session_token: str |
     db.session.execute(update(User).where(User.id == user_id).values(last_ledger_id=ledger_id))
 
 
+# "The user's oldest ledger": the first by when they joined (the id breaks ties).
+OLDEST_FIRST = (LedgerMember.joined_at, LedgerMember.ledger_id)
+
+
+def first_ledger(user_id: uuid.UUID) -> uuid.UUID | None:
+    """The oldest ledger `user_id` belongs to (the fallback current one; what
+    `flask demo-data` fills)."""
+    return db.session.scalar(
+        select(LedgerMember.ledger_id)
+        .where(LedgerMember.user_id == user_id)
+        .order_by(*OLDEST_FIRST)
+        .limit(1)
+    )
+
+
 def starting_ledger(user: User) -> uuid.UUID | None:
     """The ledger a new login starts in: the one the user had last, while still a member,
     else their oldest remaining ledger (None when they belong to none)."""
-    ledgers = select(LedgerMember.ledger_id).where(LedgerMember.user_id == user.id)
-    if user.last_ledger_id is not None:
-        last = db.session.scalar(ledgers.where(LedgerMember.ledger_id == user.last_ledger_id))
-        if last is not None:
-            return last
-    return db.session.scalar(
-        ledgers.order_by(LedgerMember.joined_at, LedgerMember.ledger_id).limit(1)
-    )
+    if user.last_ledger_id is not None and db.session.get(
+        LedgerMember, (user.last_ledger_id, user.id)
+    ):
+        return user.last_ledger_id
+    return first_ledger(user.id)

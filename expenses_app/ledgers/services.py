@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from ..categories.services import ensure_default_categories
 from ..extensions import db
 from ..models import Ledger, LedgerMember, User
+from ..scoping import ROLE_RANK
 
 
 class LedgerRefused(Exception):
@@ -53,16 +54,6 @@ def create_ledger(user_id: uuid.UUID, name: str, *, ledger_id: uuid.UUID | None 
     return ledger
 
 
-def first_ledger(user_id: uuid.UUID) -> uuid.UUID | None:
-    """The oldest ledger `user_id` belongs to (what `flask demo-data` fills)."""
-    return db.session.scalar(
-        select(LedgerMember.ledger_id)
-        .where(LedgerMember.user_id == user_id)
-        .order_by(LedgerMember.joined_at, LedgerMember.ledger_id)
-        .limit(1)
-    )
-
-
 def user_ledgers(user_id: uuid.UUID) -> list[LedgerSummary]:
     """The ledgers `user_id` belongs to, oldest membership first, with role and member count."""
     others = aliased(LedgerMember)
@@ -89,14 +80,13 @@ def get_ledger(ledger_id: uuid.UUID) -> Ledger:
 
 def ledger_members(ledger_id: uuid.UUID) -> list[Member]:
     """The members of one ledger, owners first, then by username."""
-    rank = {"owner": 0, "member": 1, "viewer": 2}
     stmt = (
         select(User.id, User.username, LedgerMember.role)
         .join(LedgerMember, LedgerMember.user_id == User.id)
         .where(LedgerMember.ledger_id == ledger_id)
     )
     members = [Member(*row) for row in db.session.execute(stmt)]
-    return sorted(members, key=lambda m: (rank[m.role], m.username.casefold()))
+    return sorted(members, key=lambda m: (ROLE_RANK[m.role], m.username.casefold()))
 
 
 def rename_ledger(ledger_id: uuid.UUID, name: str) -> None:
