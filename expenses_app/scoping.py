@@ -28,6 +28,11 @@ M = TypeVar("M", bound=OwnedByLedger)
 ROLE_RANK = {"owner": 0, "member": 1, "viewer": 2}
 
 
+def role_allows(held: str | None, needed: str) -> bool:
+    """Whether the role `held` (None: no membership) may do what `needed` may."""
+    return held is not None and ROLE_RANK[held] <= ROLE_RANK[needed]
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Who acts (`user_id`) in which ledger, with which role."""
@@ -38,7 +43,7 @@ class Scope:
 
     def allows(self, role: str) -> bool:
         """Whether this scope's role may do what `role` may (`owner` > `member` > `viewer`)."""
-        return ROLE_RANK[self.role] <= ROLE_RANK[role]
+        return role_allows(self.role, role)
 
     @property
     def can_write(self) -> bool:
@@ -96,10 +101,9 @@ def writable_scope() -> Scope:
     return scope
 
 
-def member_ledgers(user_id: uuid.UUID | None = None) -> Select[tuple[uuid.UUID]]:
-    """SELECT of the ids of the ledgers `user_id` (default: the logged-in user) belongs to."""
-    member = user_id if user_id is not None else current_user.id
-    return select(LedgerMember.ledger_id).where(LedgerMember.user_id == member)
+def member_ledgers() -> Select[tuple[uuid.UUID]]:
+    """SELECT of the ids of the ledgers the logged-in user belongs to."""
+    return select(LedgerMember.ledger_id).where(LedgerMember.user_id == current_user.id)
 
 
 def owned(

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from .models import payment_method_label
 from .money import format_money, format_plain
+from .scoping import role_allows
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
@@ -44,5 +45,4 @@ def register_template_helpers(app: Flask) -> None:
 def _ledger_role() -> dict[str, bool]:
     """`can_write`: whether the user's role in the current ledger may add and change things
     (pages hide what a viewer cannot use; the routes refuse it anyway, with 403)."""
-    role = getattr(current_user, "role", None)
-    return {"can_write": role in ("owner", "member")}
+    return {"can_write": role_allows(getattr(current_user, "role", None), "member")}

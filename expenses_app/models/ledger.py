@@ -81,7 +81,3 @@ class LedgerInvite(UUIDPk, Base):
     used_at: Mapped[dt.datetime | None]
     used_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[dt.datetime | None]
-
-    def is_open(self, now: dt.datetime) -> bool:
-        """Whether the link still works: not used, not revoked, not expired."""
-        return self.used_at is None and self.revoked_at is None and self.expires_at > now
