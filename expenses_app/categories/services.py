@@ -36,9 +36,8 @@ def ensure_default_categories(ledger_id: uuid.UUID) -> list[str]:
 
     Matching is case-insensitive, so a ledger's own "food" counts as Food.
     """
-    existing = set(
-        db.session.scalars(select(Category.name_key).where(Category.ledger_id == ledger_id))
-    )
+    names = owned(Category, ledger_id=ledger_id).with_only_columns(Category.name_key)
+    existing = set(db.session.scalars(names))
     added = []
     for default in DEFAULT_CATEGORIES:
         if name_key(default.name) in existing:

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -72,7 +71,7 @@ def resolve_tags(ledger_id: uuid.UUID, names: Iterable[str]) -> list[Tag]:
 
 
 def _tags_by_key(ledger_id: uuid.UUID, keys: Iterable[str]) -> dict[str, Tag]:
-    stmt = select(Tag).where(Tag.ledger_id == ledger_id, Tag.name_key.in_(list(keys)))
+    stmt = owned(Tag, ledger_id=ledger_id).where(Tag.name_key.in_(list(keys)))
     return {tag.name_key: tag for tag in db.session.scalars(stmt)}
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_
 
 from ..models import Category, Expense, Tag, expense_tags, name_key
-from ..scoping import Scope
+from ..scoping import Scope, owned
 from .filters import ExpenseFilters
 from .privacy import visible_to
 from .search import SlotRange, source, text_search
@@ -32,9 +32,10 @@ Condition = Callable[[type[Expense], Scope, Any], ColumnElement[bool]]
 def _tagged(row: type[Expense], scope: Scope, tag: str) -> ColumnElement[bool]:
     """Rows carrying the tag, among those whose tags the viewer may see."""
     tagged = (
-        select(expense_tags.c.expense_id)
-        .join(Tag, Tag.id == expense_tags.c.tag_id)
-        .where(Tag.ledger_id == scope.ledger_id, Tag.name_key == name_key(tag))
+        owned(Tag, ledger_id=scope.ledger_id)
+        .with_only_columns(expense_tags.c.expense_id)
+        .join_from(Tag, expense_tags, expense_tags.c.tag_id == Tag.id)
+        .where(Tag.name_key == name_key(tag))
     )
     return and_(row.id.in_(tagged), visible_to(row, scope.user_id))
 
