@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE_DIR / 'expenses.db'}"
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+REGISTRATION_MODES = ("open", "invite", "closed")  # issue 15
 WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
 
 
@@ -44,6 +46,13 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _env_str(values: dict[str, Any], *names: str) -> None:
+    """Copy each set (non-empty) variable into `values` as it is."""
+    for name in names:
+        if os.environ.get(name, "").strip():
+            values[name] = os.environ[name].strip()
 
 
 def normalise_database_url(raw: str, variable: str = "DATABASE_URL") -> str:
@@ -121,6 +130,22 @@ class BaseConfig:
     TRASH_RETENTION_DAYS = 30
     # Rendered pages kept per worker until the user's data changes (page_cache.py); 0 = off.
     PAGE_CACHE_BYTES = 16 * 1024 * 1024
+    # Issue 15, account security (docs/security.md). REGISTRATION: open, invite
+    # or closed (None: open, or invite when APP_ENV=production).
+    REGISTRATION: str | None = None
+    BASE_URL = "http://127.0.0.1:5000"
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_FROM: str | None = None
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_TIMEOUT_SECONDS = 10
+    # A separate key for the TOTP secrets (any string; None: derived from SECRET_KEY).
+    TOTP_ENCRYPTION_KEY: str | None = None
+    TWO_FACTOR_FAILURE_LIMIT = "5 per 15 minutes"
+    RATELIMIT_FORGOT_PER_ACCOUNT = "3 per hour"
+    RATELIMIT_FORGOT_PER_ADDRESS = "10 per hour"
 
     @classmethod
     def from_environment(cls) -> dict[str, Any]:
@@ -144,6 +169,18 @@ class BaseConfig:
             ]
         values["PROXY_FIX_COUNT"] = _env_int("PROXY_FIX_COUNT", 0)
         values["PAGE_CACHE_BYTES"] = _env_int("PAGE_CACHE_BYTES", cls.PAGE_CACHE_BYTES)
+        values.update(cls._account_security_environment())  # issue 15
+        return values
+
+    @classmethod
+    def _account_security_environment(cls) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        _env_str(values, "REGISTRATION", "BASE_URL", "MAIL_SERVER", "MAIL_FROM")
+        _env_str(values, "MAIL_USERNAME", "MAIL_PASSWORD", "TOTP_ENCRYPTION_KEY")
+        if "REGISTRATION" in values:
+            values["REGISTRATION"] = values["REGISTRATION"].lower()
+        values["MAIL_PORT"] = _env_int("MAIL_PORT", cls.MAIL_PORT)
+        values["MAIL_USE_TLS"] = _env_bool("MAIL_USE_TLS", cls.MAIL_USE_TLS)
         return values
 
 
@@ -214,6 +251,21 @@ def validate(settings: Mapping[str, Any]) -> None:
     elif not secret:
         raise ConfigError("SECRET_KEY is not set")
     normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"], "SQLALCHEMY_DATABASE_URI")
+    validate_account_security(settings)
+
+
+def validate_account_security(settings: Mapping[str, Any]) -> None:
+    """Issue 15: the registration mode, the base URL of reset links, the mail settings."""
+    mode = settings.get("REGISTRATION")
+    if mode not in REGISTRATION_MODES:
+        raise ConfigError(f"REGISTRATION must be open, invite or closed, not {mode!r}")
+    base = urlsplit(settings.get("BASE_URL") or "")
+    if base.scheme not in ("http", "https") or not base.netloc:
+        raise ConfigError("BASE_URL must be an absolute http(s) URL like https://example.org")
+    if settings.get("MAIL_SERVER") and not settings.get("MAIL_FROM"):
+        raise ConfigError("MAIL_FROM must be set when MAIL_SERVER is")
+    if not 0 < int(settings.get("MAIL_PORT") or 0) < 65536:
+        raise ConfigError("MAIL_PORT must be a port number between 1 and 65535")
 
 
 def load_config(app: Any, config: type[BaseConfig] | Mapping[str, Any] | None) -> None:
@@ -237,6 +289,8 @@ def load_config(app: Any, config: type[BaseConfig] | Mapping[str, Any] | None) -
         app.config["SQLALCHEMY_DATABASE_URI"], "DATABASE_URL"
     )
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    if app.config.get("REGISTRATION") is None:  # issue 15: the default depends on APP_ENV
+        app.config["REGISTRATION"] = "invite" if app.config["APP_ENV"] == "production" else "open"
     validate(app.config)
 
 

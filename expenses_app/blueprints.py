@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from .auth import bp as auth_bp
+from .auth.reset_routes import bp as password_reset_bp  # issue 15
+from .auth.session_routes import bp as login_sessions_bp  # issue 15
+from .auth.two_factor_routes import bp as two_factor_bp  # issue 15
 from .budgets import bp as budgets_bp
 from .categories import bp as categories_bp
 from .dashboard import bp as dashboard_bp
@@ -26,5 +29,8 @@ def register_blueprints(app: Flask) -> None:
         ledgers_bp,
         invites_bp,
         health_bp,
+        two_factor_bp,  # issue 15
+        password_reset_bp,  # issue 15
+        login_sessions_bp,  # issue 15
     ):
         app.register_blueprint(blueprint)

@@ -10,6 +10,7 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .auth.attempt_limits import retry_after_seconds
 from .auth.events import security_event
 from .extensions import db
 
@@ -66,6 +67,12 @@ def _handle_http(exc: HTTPException):
     if exc.code == 405 and exc.valid_methods:
         body, code = response
         return body, code, {"Allow": ", ".join(exc.valid_methods)}
+    if exc.code == 429:
+        # Every 429 says when to come back (issue 15): RFC 6585 / RFC 9110 Retry-After.
+        seconds = retry_after_seconds(exc)
+        if seconds is not None:
+            body, code = response
+            return body, code, {"Retry-After": str(seconds)}
     return response
 
 

@@ -207,3 +207,24 @@ def add_member(app: Flask, ledger_id: uuid.UUID, user_id: uuid.UUID, role: str =
 def personal_scope(user_id: uuid.UUID, role: str = "owner") -> Scope:
     """The scope of `user_id` in their personal ledger (whose id is theirs), for services."""
     return Scope(user_id, user_id, role)
+
+
+def make_login_session(app: Flask, user_id: uuid.UUID) -> uuid.UUID:
+    """A live login session of `user_id` (issue 15's `/auth/sessions`), as a browser's would be;
+    its cookie token is not kept."""
+    from expenses_app.models import UserSession
+    from expenses_app.tokens import new_token, token_hash
+
+    with app.app_context():
+        now = dt.datetime.now(dt.UTC)
+        row = UserSession(
+            user_id=user_id,
+            token_hash=token_hash(new_token()),
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=1),
+            user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
+            ip_address="192.0.2.7",
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id

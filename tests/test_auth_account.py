@@ -40,7 +40,13 @@ def test_account_page_shows_both_forms_with_contract_fields(client, logged_in):
 
 def test_profile_update_normalises_the_email(app, client, logged_in):
     response = post_form(
-        client, "/auth/account", {"full_name": " New Name ", "email": " NEW@Example.com "}
+        client,
+        "/auth/account",
+        {
+            "full_name": " New Name ",
+            "email": " NEW@Example.com ",
+            "current_password": logged_in.password,
+        },
     )
 
     assert response.status_code == 302
@@ -52,7 +58,11 @@ def test_profile_update_normalises_the_email(app, client, logged_in):
 def test_profile_cannot_take_another_users_email(app, client, logged_in):
     make_user(app, "other", email="taken@example.com")
 
-    response = post_form(client, "/auth/account", {"full_name": "", "email": "TAKEN@example.com"})
+    response = post_form(
+        client,
+        "/auth/account",
+        {"full_name": "", "email": "TAKEN@example.com", "current_password": logged_in.password},
+    )
 
     assert response.status_code == 422
     assert "Another account uses this email." in response.get_data(as_text=True)

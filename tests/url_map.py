@@ -19,7 +19,7 @@ from expenses_app.extensions import db
 from expenses_app.models import LedgerInvite, Tag
 from expenses_app.tokens import new_token, token_hash
 
-from .factories import make_budget, make_category, make_expense, make_receipt
+from .factories import make_budget, make_category, make_expense, make_login_session, make_receipt
 
 # Endpoints anyone may reach without logging in, each for a reason:
 PUBLIC_ENDPOINTS = {
@@ -28,6 +28,9 @@ PUBLIC_ENDPOINTS = {
     "static",  # CSS and icons, no user data
     "health.health",  # liveness probe for the process manager
     "health.health_db",  # readiness probe
+    "two_factor.verify",  # the second step of a login, before any session exists (issue 15)
+    "password_reset.forgot",  # asking for a reset link: the user cannot log in (issue 15)
+    "password_reset.reset",  # the link itself is the proof (one-time token, issue 15)
 }
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -128,4 +131,5 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
         "ledger_id": [user_id],
         "user_id": [user_id],
         "invite_id": [make_invite(app, user_id)],
+        "session_id": [make_login_session(app, user_id)],  # issue 15
     }

@@ -15,6 +15,7 @@ from .services import (
     email_taken,
     is_valid_email,
     is_valid_username,
+    normalise_email,
     username_taken,
 )
 
@@ -27,7 +28,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def _email_field(label: str = "Email") -> StringField:
+def email_field(label: str = "Email") -> StringField:
     return StringField(
         label,
         filters=[_strip],
@@ -36,7 +37,7 @@ def _email_field(label: str = "Email") -> StringField:
     )
 
 
-def _new_password_field(label: str) -> PasswordField:
+def new_password_field(label: str) -> PasswordField:
     # Length is checked by password_problem so every rule speaks with one voice;
     # the Length validator only keeps absurd inputs away from the hasher.
     return PasswordField(
@@ -52,13 +53,13 @@ def _check_email_format(_form: FlaskForm, field: Field) -> None:
         raise ValidationError("Enter an email address like name@example.com.")
 
 
-def _check_new_password(field: Field, personal: tuple[str | None, ...]) -> None:
+def check_new_password(field: Field, personal: tuple[str | None, ...]) -> None:
     problem = password_problem(field.data or "", personal=personal)
     if problem:
         raise ValidationError(problem)
 
 
-def _check_current_password(field: Field, password_hash: str | None) -> None:
+def check_current_password(field: Field, password_hash: str | None) -> None:
     if not password_hash or not verify_password(password_hash, field.data or ""):
         raise ValidationError("That is not your current password.")
 
@@ -79,7 +80,7 @@ class LoginForm(AppForm):
 
 
 class RegisterForm(AppForm):
-    email = _email_field()
+    email = email_field()
     username = StringField(
         "Username",
         filters=[_strip],
@@ -93,7 +94,7 @@ class RegisterForm(AppForm):
         validators=[Optional(), Length(max=FULL_NAME_MAX_LENGTH)],
         render_kw={"autocomplete": "name"},
     )
-    password = _new_password_field("Password")
+    password = new_password_field("Password")
     confirm = PasswordField(
         "Repeat the password",
         validators=[InputRequired(), EqualTo("password", message="The passwords differ.")],
@@ -112,7 +113,7 @@ class RegisterForm(AppForm):
             raise ValidationError("This username is taken.")
 
     def validate_password(self, field: Field) -> None:
-        _check_new_password(field, personal_words(self.username.data, self.email.data))
+        check_new_password(field, personal_words(self.username.data, self.email.data))
 
 
 class ProfileForm(AppForm):
@@ -124,16 +125,35 @@ class ProfileForm(AppForm):
         validators=[Optional(), Length(max=FULL_NAME_MAX_LENGTH)],
         render_kw={"autocomplete": "name"},
     )
-    email = _email_field()
+    email = email_field()
+    # Issue 15: reset links go to the email address, so changing it takes the
+    # password (a stolen session alone must not become a stolen account).
+    current_password = PasswordField(
+        "Current password",
+        validators=[Length(max=1024)],
+        description="Needed to change the email address.",
+        render_kw={"autocomplete": "current-password"},
+    )
 
-    def __init__(self, *args, user_id=None, **kwargs) -> None:
+    def __init__(
+        self, *args, user_id=None, password_hash=None, current_email=None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user_id = user_id
+        self.password_hash = password_hash
+        self.current_email = current_email
+
+    def email_changes(self) -> bool:
+        return normalise_email(self.email.data or "") != self.current_email
 
     def validate_email(self, field: Field) -> None:
         _check_email_format(self, field)
         if email_taken(field.data, except_user_id=self.user_id):
             raise ValidationError("Another account uses this email.")
+
+    def validate_current_password(self, field: Field) -> None:
+        if self.email_changes():
+            check_current_password(field, self.password_hash)
 
 
 class PasswordChangeForm(AppForm):
@@ -143,7 +163,7 @@ class PasswordChangeForm(AppForm):
         validators=[InputRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = _new_password_field("New password")
+    new_password = new_password_field("New password")
     confirm = PasswordField(
         "Repeat the new password",
         validators=[InputRequired(), EqualTo("new_password", message="The passwords differ.")],
@@ -158,10 +178,10 @@ class PasswordChangeForm(AppForm):
         self.personal = personal
 
     def validate_current_password(self, field: Field) -> None:
-        _check_current_password(field, self.password_hash)
+        check_current_password(field, self.password_hash)
 
     def validate_new_password(self, field: Field) -> None:
-        _check_new_password(field, self.personal)
+        check_new_password(field, self.personal)
 
 
 class DeleteAccountForm(AppForm):
@@ -178,4 +198,4 @@ class DeleteAccountForm(AppForm):
         self.password_hash = password_hash
 
     def validate_password(self, field: Field) -> None:
-        _check_current_password(field, self.password_hash)
+        check_current_password(field, self.password_hash)

@@ -22,13 +22,21 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from flask import Flask, current_app
-from flask_login import current_user
+from flask import Flask, current_app, has_request_context, request, session
+from flask_login import current_user, login_user
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from ..extensions import db, login_manager
 from ..ledgers.current import OLDEST_FIRST, starting_ledger
-from ..models import Ledger, LedgerMember, User, UserSession, utcnow
+from ..models import (
+    IP_ADDRESS_MAX_LENGTH,
+    USER_AGENT_MAX_LENGTH,
+    Ledger,
+    LedgerMember,
+    User,
+    UserSession,
+    utcnow,
+)
 from ..tokens import new_token, token_hash
 
 
@@ -99,9 +107,39 @@ def start_session(user: User, *, remember: bool) -> None:
             expires_at=now + _lifetime(remember),
             remember=remember,
             ledger_id=starting_ledger(user),
+            **_client(),
         )
     )
     user.session_token = token
+
+
+def _client() -> dict[str, str | None]:
+    """The browser and address of the request that logs in (`/auth/sessions` shows them);
+    written once here, never per request."""
+    if not has_request_context():
+        return {"user_agent": None, "ip_address": None}
+    agent = request.headers.get("User-Agent", "")[:USER_AGENT_MAX_LENGTH] or None
+    return {"user_agent": agent, "ip_address": (request.remote_addr or "")[:IP_ADDRESS_MAX_LENGTH]}
+
+
+def enter_session(user: User, *, remember: bool) -> None:
+    """Bind this browser to `user`'s new session row (created and committed before).
+
+    Clearing first means nothing planted before login survives it, the
+    pre-login CSRF token included (session fixation).
+    """
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def restart_sessions(user: User) -> bool:
+    """End every session of `user` and start a fresh one for this browser (a password or
+    two-factor change: copies of any old cookie stop working). Returns whether it is a
+    "keep me logged in" one, for `enter_session` after the caller commits."""
+    remember = is_remembered(user)
+    end_all_sessions(user.id)
+    start_session(user, remember=remember)
+    return remember
 
 
 def is_remembered(user: User | SessionUser) -> bool:

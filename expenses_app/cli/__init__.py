@@ -10,6 +10,7 @@ from .demo import demo_data_command
 from .derived import attach_to_migrate_group
 from .purge import purge_trash_command
 from .seed import seed_categories_command
+from .users import users_group  # issue 15
 
 COMMANDS = (
     seed_categories_command,
@@ -17,6 +18,7 @@ COMMANDS = (
     backup_command,
     restore_command,
     demo_data_command,
+    users_group,  # issue 15
 )
 
 

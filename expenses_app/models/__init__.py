@@ -1,5 +1,11 @@
 """All models, imported here so metadata (and Alembic) sees every table."""
 
+from .account_security import (  # issue 15
+    RECOVERY_CODE_COUNT,
+    RESET_LINK_LIFETIME,
+    PasswordResetToken,
+    RecoveryCode,
+)
 from .base import (
     Base,
     OwnedByLedger,
@@ -53,6 +59,8 @@ from .types import Money, UTCDateTime, utcnow
 from .user import (
     EMAIL_MAX_LENGTH,
     FULL_NAME_MAX_LENGTH,
+    IP_ADDRESS_MAX_LENGTH,
+    USER_AGENT_MAX_LENGTH,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
     User,
@@ -113,4 +121,10 @@ __all__ = [
     "stored_columns",
     "stored_tables",
     "utcnow",
+    "PasswordResetToken",  # issue 15
+    "RecoveryCode",
+    "RECOVERY_CODE_COUNT",
+    "RESET_LINK_LIFETIME",
+    "IP_ADDRESS_MAX_LENGTH",
+    "USER_AGENT_MAX_LENGTH",
 ]

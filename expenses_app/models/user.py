@@ -17,6 +17,8 @@ EMAIL_MAX_LENGTH = 254  # RFC 5321's longest forward path
 USERNAME_MIN_LENGTH = 3
 USERNAME_MAX_LENGTH = 32
 FULL_NAME_MAX_LENGTH = 120
+USER_AGENT_MAX_LENGTH = 255
+IP_ADDRESS_MAX_LENGTH = 45  # the longest text form of an IPv6 address
 
 
 class User(UUIDPk, Timestamps, Base):
@@ -41,6 +43,12 @@ class User(UUIDPk, Timestamps, Base):
     # anything every page shows the user changes (their name, their ledgers and
     # roles): part of the page cache's key. Never written by the app.
     data_version: Mapped[int] = mapped_column(BigInteger, server_default="0", info=DERIVED)
+    # Issue 15, two-factor login (auth/totp.py): the TOTP secret, Fernet-encrypted
+    # (never stored or backed up in clear); when it was switched on (NULL: off);
+    # the last 30-second time step a code was accepted for (the replay guard).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     # The token of the login session this object was loaded for (not a column).
     # Flask-Login stores `get_id()` in the session and remember cookies, so the
@@ -85,3 +93,7 @@ class UserSession(UUIDPk, Base):
     ledger_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("ledgers.id", ondelete="SET NULL")
     )
+    # Issue 15, `/auth/sessions`: the browser and address of the login, written
+    # once when it starts (never per request).
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX_LENGTH))
+    ip_address: Mapped[str | None] = mapped_column(String(IP_ADDRESS_MAX_LENGTH))

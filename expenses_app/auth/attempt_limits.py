@@ -1,0 +1,66 @@
+"""Counted attempts beyond the login form: two-factor codes and reset requests (issue 15).
+
+The counters are rows of `rate_limit_counters`, through the same database
+storage as the login throttle (limiter_storage.py), so every gunicorn worker
+shares them. Each attempt takes its slot with one atomic increment *before*
+the code is checked, and a right code gives the slot back: two workers
+racing cannot both try the fifth code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+from flask import current_app
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
+
+from ..extensions import limiter
+from .limiter_storage import DatabaseStorage, now
+
+
+class TooManyAttempts(TooManyRequests):
+    """429 with how many seconds remain until the window ends (sent as Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+
+
+def hashed(value: str) -> str:
+    """A short stable digest of what names an account (no email address in the table)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def _window(setting: str) -> tuple[int, int]:
+    item = parse(current_app.config[setting])
+    return item.amount, item.get_expiry()
+
+
+def take_attempt(setting: str, key: str) -> None:
+    """Count one attempt against the limit named by config `setting`; raise TooManyAttempts
+    once the window already holds that many."""
+    amount, expiry = _window(setting)
+    storage = DatabaseStorage()
+    hits = storage.incr(f"{setting.lower()}:{key}", expiry)
+    if hits > amount:
+        remaining = storage.get_expiry(f"{setting.lower()}:{key}") - now()
+        raise TooManyAttempts(max(1, math.ceil(remaining)))
+
+
+def give_back_attempt(setting: str, key: str) -> None:
+    """Return the slot of an attempt that succeeded (only failures count)."""
+    _amount, expiry = _window(setting)
+    DatabaseStorage().incr(f"{setting.lower()}:{key}", expiry, amount=-1)
+
+
+def retry_after_seconds(exc: Exception) -> int | None:
+    """Seconds to send as Retry-After for a 429: ours carry it; Flask-Limiter's (the login
+    throttle) come from the limit that was hit."""
+    value = getattr(exc, "retry_after", None)
+    if isinstance(value, int):
+        return value
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - now()))
