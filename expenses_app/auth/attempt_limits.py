@@ -1,10 +1,13 @@
 """Counted attempts beyond the login form: two-factor codes and reset requests (issue 15).
 
-The counters are rows of `rate_limit_counters`, through the same database
-storage as the login throttle (limiter_storage.py), so every gunicorn worker
-shares them. Each attempt takes its slot with one atomic increment *before*
-the code is checked, and a right code gives the slot back: two workers
-racing cannot both try the fifth code.
+The counters are rows of `rate_limit_counters`, written with the same upsert
+as the login throttle's storage (limiter_storage.py), so every gunicorn
+worker shares them. Each attempt takes its slot with one atomic increment
+*before* the code is checked, and a right code gives the slot back: two
+workers racing cannot both try the sixth code. The increment runs in the
+request's own transaction (on SQLite a POST holds the write lock, so another
+connection could not write); the caller commits, on failure too, so that
+the failure stays counted.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import math
 
 from flask import current_app
 from limits import parse
+from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
-from ..extensions import limiter
-from .limiter_storage import DatabaseStorage, now
+from ..extensions import db, limiter
+from .limiter_storage import counters, increment_statement, now
 
 
 class TooManyAttempts(TooManyRequests):
@@ -37,21 +41,26 @@ def _window(setting: str) -> tuple[int, int]:
     return item.amount, item.get_expiry()
 
 
+def _add(setting: str, key: str, amount: int) -> int:
+    _limit, expiry = _window(setting)
+    stmt = increment_statement(db.engine.dialect.name, f"{setting.lower()}:{key}", expiry, amount)
+    return int(db.session.execute(stmt).scalar_one())
+
+
 def take_attempt(setting: str, key: str) -> None:
     """Count one attempt against the limit named by config `setting`; raise TooManyAttempts
-    once the window already holds that many."""
-    amount, expiry = _window(setting)
-    storage = DatabaseStorage()
-    hits = storage.incr(f"{setting.lower()}:{key}", expiry)
-    if hits > amount:
-        remaining = storage.get_expiry(f"{setting.lower()}:{key}") - now()
-        raise TooManyAttempts(max(1, math.ceil(remaining)))
+    once the window already holds that many (the request then rolls back)."""
+    limit, _expiry = _window(setting)
+    if _add(setting, key, 1) > limit:
+        expires_at = db.session.scalar(
+            select(counters.c.expires_at).where(counters.c.key == f"{setting.lower()}:{key}")
+        )
+        raise TooManyAttempts(max(1, math.ceil((expires_at or now()) - now())))
 
 
 def give_back_attempt(setting: str, key: str) -> None:
     """Return the slot of an attempt that succeeded (only failures count)."""
-    _amount, expiry = _window(setting)
-    DatabaseStorage().incr(f"{setting.lower()}:{key}", expiry, amount=-1)
+    _add(setting, key, -1)
 
 
 def retry_after_seconds(exc: Exception) -> int | None:

@@ -44,6 +44,23 @@ def _engine() -> Engine:
     return db.engine
 
 
+def increment_statement(dialect_name: str, key: str, expiry: int, amount: int = 1):
+    """The upsert adding `amount` hits to `key` (a new window once the old one has passed),
+    returning the new count. Also run inside a request's own transaction
+    (attempt_limits.py), where a separate connection could not write on SQLite."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    moment = now()
+    live = counters.c.expires_at > moment
+    stmt = dialect.insert(counters).values(key=key, hits=amount, expires_at=moment + expiry)
+    return stmt.on_conflict_do_update(
+        index_elements=[counters.c.key],
+        set_={
+            "hits": case((live, counters.c.hits + amount), else_=amount),
+            "expires_at": case((live, counters.c.expires_at), else_=moment + expiry),
+        },
+    ).returning(counters.c.hits)
+
+
 class DatabaseStorage(Storage):
     """The counters in `rate_limit_counters` (not registered: see register_storage_scheme)."""
 
@@ -60,19 +77,8 @@ class DatabaseStorage(Storage):
         One upsert statement, so two workers counting the same key at once
         both land (PostgreSQL and SQLite both speak ON CONFLICT ... RETURNING).
         """
-        engine = _engine()
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        moment = now()
-        live = counters.c.expires_at > moment
-        stmt = dialect.insert(counters).values(key=key, hits=amount, expires_at=moment + expiry)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[counters.c.key],
-            set_={
-                "hits": case((live, counters.c.hits + amount), else_=amount),
-                "expires_at": case((live, counters.c.expires_at), else_=moment + expiry),
-            },
-        ).returning(counters.c.hits)
-        with engine.begin() as connection:
+        stmt = increment_statement(_engine().dialect.name, key, expiry, amount)
+        with _engine().begin() as connection:
             return int(connection.execute(stmt).scalar_one())
 
     def get(self, key: str) -> int:

@@ -53,6 +53,7 @@ def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         _limit_requests(form.email.data)
+        db.session.commit()  # the request stays counted, whether or not the account exists
         security_event("password_reset_requested", login=form.email.data)
         if has_mail:
             _mail_reset_link(form.email.data)

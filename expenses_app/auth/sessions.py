@@ -126,10 +126,12 @@ def enter_session(user: User, *, remember: bool) -> None:
     """Bind this browser to `user`'s new session row (created and committed before).
 
     Clearing first means nothing planted before login survives it, the
-    pre-login CSRF token included (session fixation).
+    pre-login CSRF token included (session fixation). The request goes on as
+    the `SessionUser` the next one will load, so a page rendered now (the
+    recovery codes after enabling 2FA) has what the layout reads.
     """
     session.clear()
-    login_user(user, remember=remember)
+    login_user(load_user(user.get_id()) or user, remember=remember)
 
 
 def restart_sessions(user: User) -> bool:

@@ -80,9 +80,8 @@ def clear_pending() -> None:
 
 def counted(user_id: uuid.UUID, check: Callable[[], T]) -> T:
     """Run `check()` as one counted attempt of the account: beyond FAILURE_LIMIT attempts
-    per window it raises TooManyAttempts (a 429). A caller whose check succeeded calls
-    `forgive` after its commit, so only failures count (on SQLite the counter's own
-    connection could not write while the request's transaction holds the lock)."""
+    per window it raises TooManyAttempts (a 429). The caller commits either way (a failure
+    stays counted); after a success it first calls `forgive`, so only failures count."""
     take_attempt(FAILURE_LIMIT, str(user_id))
     return check()
 

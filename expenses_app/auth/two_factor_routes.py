@@ -77,8 +77,8 @@ def _show_codes(codes: list[str]):
 def _rotate(user: User, event: str) -> None:
     """Commit a two-factor change with fresh sessions; log it."""
     remember = restart_sessions(user)
-    db.session.commit()
     forgive(user.id)
+    db.session.commit()
     enter_session(user, remember=remember)
     security_event(event, user_id=user.id)
 
@@ -106,6 +106,7 @@ def enable():
             codes = totp.enable(user, secret, clock.now())
             _rotate(user, "2fa_enabled")
             return _show_codes(codes)
+        db.session.commit()  # the failure stays counted
         form.code.errors.append(WRONG_CODE)
         security_event("2fa_code_refused", user_id=user.id, level=logging.WARNING)
     return _render_setup(user, form, 422)
@@ -117,6 +118,7 @@ def _confirmed(user: User, form: TwoFactorConfirmForm) -> bool:
         return False
     if check_code(user, form.code.data):
         return True
+    db.session.commit()  # the failure stays counted
     form.code.errors.append(WRONG_CODE)
     security_event("2fa_code_refused", user_id=user.id, level=logging.WARNING)
     return False
@@ -165,7 +167,7 @@ def verify():
         proof = check_second_factor(pending.user, form.code.data)
         if proof is not None:
             return _second_step_done(pending, proof)
-        db.session.rollback()
+        db.session.commit()  # the failure stays counted
         form.code.errors.append(WRONG_CODE)
         security_event("2fa_failed", user_id=pending.user.id, level=logging.WARNING)
     return render_template("auth/2fa_verify.html", form=form), (422 if form.errors else 200)
@@ -175,8 +177,8 @@ def _second_step_done(pending: PendingLogin, proof: str):
     user = pending.user
     start_session(user, remember=pending.remember)
     user.last_login_at = utcnow()
-    db.session.commit()
     forgive(user.id)
+    db.session.commit()
     enter_session(user, remember=pending.remember)
     security_event("login" if proof == "totp" else "login_recovery_code", user_id=user.id)
     if proof == "recovery":
