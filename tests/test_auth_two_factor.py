@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from expenses_app.extensions import db
 from expenses_app.models import RecoveryCode, User, UserSession
 
-from .conftest import login, post_form
+from .conftest import csrf_token, login, other_database_kind, post_form
 from .totp_steps import (
     RECOVERY_RE,
     SECRET_RE,
@@ -37,14 +38,8 @@ def enrolled(app, client, logged_in, clock):
 
 
 def logged_out_client(app, client):
-    client.post("/auth/logout", data={"csrf_token": _token(client)})
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/auth/account")})
     return client
-
-
-def _token(client):
-    from .conftest import csrf_token
-
-    return csrf_token(client, "/auth/account")
 
 
 def test_setup_page_shows_the_secret_and_an_inline_qr_code(client, logged_in):
@@ -294,3 +289,21 @@ def test_no_secret_or_code_in_the_logs(app, client, logged_in, clock, caplog):
     assert not any(recovery in text for recovery in codes)
     with app.app_context():
         assert db.session.scalar(select(UserSession.id).limit(1)) is not None
+
+
+def test_the_totp_secret_stays_encrypted_in_a_backup_and_works_after_restore(
+    app, client, enrolled, runner, scratch_app, tmp_path, clock
+):
+    user, secret, codes = enrolled
+    path = tmp_path / "backup.zip"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    with zipfile.ZipFile(path) as archive:
+        contents = b"".join(archive.read(name) for name in archive.namelist())
+    assert secret.encode() not in contents
+    assert not any(recovery.encode() in contents for recovery in codes)
+
+    target = scratch_app(other_database_kind(app))
+    assert target.test_cli_runner().invoke(args=["restore", str(path)]).exit_code == 0
+    browser = target.test_client()
+    password_step(browser, user)
+    assert verify(browser, code(secret, clock)).status_code == 302

@@ -17,6 +17,8 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select
 
+from expenses_app.auth import totp
+from expenses_app.auth.reset import create_reset_token
 from expenses_app.backup import dump
 from expenses_app.extensions import db
 from expenses_app.models import (
@@ -74,6 +76,9 @@ def seed_everything(app: Flask) -> None:
         db.session.get(User, alice.id).last_login_at = dt.datetime(
             2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC
         )
+        # Issue 15: two-factor login (secret, recovery codes) and a reset link.
+        totp.enable(db.session.get(User, alice.id), totp.new_secret(), dt.datetime.now(dt.UTC))
+        create_reset_token(db.session.get(User, alice.id))
         db.session.commit()
 
 
