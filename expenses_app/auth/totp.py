@@ -73,7 +73,9 @@ def otpauth_uri(secret: str, account_name: str) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """The QR code of `uri` as inline SVG, drawn here (no network, no JavaScript)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4, title="QR code of the TOTP secret")
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=4, light="#fff", title="QR code of the TOTP secret"
+    )
     return Markup(svg)  # segno's own markup; the URI holds no user input but the username
 
 
