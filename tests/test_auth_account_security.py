@@ -317,3 +317,35 @@ def test_two_factor_login_records_its_session_too(app, client, logged_in, monkey
     password_step(browser, logged_in)
     verify(browser, code(secret, clock))
     assert browser.get("/auth/sessions").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"APP_ENV": "production", "SECRET_KEY": "x" * 40}, "invite"),
+        ({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "REGISTRATION": "Open"}, "open"),
+        ({"APP_ENV": "development", "REGISTRATION": "closed"}, "closed"),
+        ({"APP_ENV": "development"}, "open"),
+    ],
+)
+def test_registration_is_read_from_the_environment(monkeypatch, tmp_path, variables, expected):
+    for name in ("REGISTRATION", "DATABASE_URL", "SECRET_KEY", "APP_ENV", "BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert create_app().config["REGISTRATION"] == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("REGISTRATION", "everyone"), ("BASE_URL", "example.org"), ("MAIL_PORT", "smtp")],
+)
+def test_bad_account_security_settings_stop_start_up(monkeypatch, tmp_path, variable, value):
+    for name in ("REGISTRATION", "DATABASE_URL", "APP_ENV", "BASE_URL", "MAIL_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as refused:
+        create_app()
+    assert variable in str(refused.value) and "\n" not in str(refused.value)
