@@ -307,3 +307,26 @@ def test_the_totp_secret_stays_encrypted_in_a_backup_and_works_after_restore(
     browser = target.test_client()
     password_step(browser, user)
     assert verify(browser, code(secret, clock)).status_code == 302
+
+
+def test_rotating_secret_key_leaves_only_the_recovery_codes(
+    app, client, enrolled, clock, caplog, monkeypatch
+):
+    user, secret, codes = enrolled
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a rotated secret key of sufficient length 0001")
+    browser = app.test_client()
+    password_step(browser, user)
+    assert verify(browser, code(secret, clock)).status_code == 422
+    assert "2fa_secret_unreadable" in caplog.text
+    assert verify(browser, codes[0]).status_code == 302
+
+
+def test_a_separate_totp_key_survives_rotating_secret_key(app, logged_in, clock, monkeypatch):
+    monkeypatch.setitem(app.config, "TOTP_ENCRYPTION_KEY", "a separate key for the secrets")
+    client = app.test_client()
+    login(client, logged_in)
+    secret, _codes = enable_two_factor(client, logged_in, clock)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a rotated secret key of sufficient length 0002")
+    browser = app.test_client()
+    password_step(browser, logged_in)
+    assert verify(browser, code(secret, clock)).status_code == 302

@@ -11,7 +11,7 @@ import hashlib
 import uuid
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from .. import clock
 from ..extensions import db
@@ -27,9 +27,17 @@ def _fingerprint(password_hash: str) -> str:
 
 
 def create_reset_token(user: User) -> str:
-    """A new reset token for `user` (only its hash is stored). The caller commits."""
+    """A new reset token for `user` (only its hash is stored). Also deletes the user's
+    used and expired links, so the table stays small without a cleanup job. The caller
+    commits."""
     token = new_token()
     now = clock.now()
+    db.session.execute(
+        delete(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id,
+            or_(PasswordResetToken.used_at.is_not(None), PasswordResetToken.expires_at <= now),
+        )
+    )
     db.session.add(
         PasswordResetToken(
             user_id=user.id,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import secrets
 import uuid
 
@@ -32,6 +33,7 @@ from .. import clock
 from ..extensions import db
 from ..models import RECOVERY_CODE_COUNT, RecoveryCode, User
 from ..tokens import token_hash
+from .events import security_event
 
 ISSUER = "Expenses"
 # One 30-second step either way, for a phone clock a little off (the contract's drift).
@@ -117,8 +119,13 @@ def claim_code(user_id: uuid.UUID, secret: str | None, code: str) -> bool:
 
 
 def check_user_code(user: User, code: str) -> bool:
-    """`claim_code` with the user's stored secret."""
-    return claim_code(user.id, decrypt(user.totp_secret), code)
+    """`claim_code` with the user's stored secret. A secret the configured key no longer
+    opens (SECRET_KEY rotated without TOTP_ENCRYPTION_KEY) is logged for the operator:
+    only a recovery code or `flask users disable-2fa` gets that user in."""
+    secret = decrypt(user.totp_secret)
+    if secret is None and user.totp_secret:
+        security_event("2fa_secret_unreadable", user_id=user.id, level=logging.WARNING)
+    return claim_code(user.id, secret, code)
 
 
 def normalise_recovery_code(code: str) -> str:

@@ -54,8 +54,11 @@ def _account_problem(email: str, username: str, password: str) -> str | None:
 @click.option("--full-name", default=None)
 def create_command(email: str, username: str, full_name: str | None) -> None:
     """Create an account (first ledger, default categories); the password is one line of
-    standard input."""
-    password = sys.stdin.readline().rstrip("\r\n")
+    standard input (asked for, hidden, when that is a terminal)."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     problem = _account_problem(email, username, password)
     if problem:
         raise click.ClickException(problem)
