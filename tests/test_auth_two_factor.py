@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 
+import pyotp
 import pytest
+import segno
 from sqlalchemy import select
 
 from expenses_app.extensions import db
@@ -330,3 +333,12 @@ def test_a_separate_totp_key_survives_rotating_secret_key(app, logged_in, clock,
     browser = app.test_client()
     password_step(browser, logged_in)
     assert verify(browser, code(secret, clock)).status_code == 302
+
+
+def test_the_qr_code_encodes_the_otpauth_uri_of_the_secret(client, logged_in):
+    html = client.get("/auth/2fa").get_data(as_text=True)
+    secret = SECRET_RE.search(html).group(1)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=logged_in.username, issuer_name="Expenses")
+    expected = re.search(r' d="([^"]+)"', segno.make(uri, error="m").svg_inline(scale=4))
+    assert expected.group(1) in html
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
