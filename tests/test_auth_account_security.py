@@ -3,17 +3,22 @@ and the email change that needs the password."""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from config import ConfigError
 from expenses_app import create_app
+from expenses_app.auth import services
 from expenses_app.extensions import db
 from expenses_app.ledgers.invites import create_invite
 from expenses_app.models import Category, LedgerMember, User, UserSession
 
-from .conftest import login, post_form
+from .conftest import csrf_token, login, post_form
 from .factories import make_user
 from .smtp_server import mail_config, smtp_server
 from .totp_steps import code, enable_two_factor, install_clock, password_step, verify
@@ -349,3 +354,33 @@ def test_bad_account_security_settings_stop_start_up(monkeypatch, tmp_path, vari
     with pytest.raises(ConfigError) as refused:
         create_app()
     assert variable in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_two_visitors_racing_for_the_first_account_get_one(app_in_mode, monkeypatch):
+    invite = app_in_mode("invite")
+    real = services.register_user
+
+    def slow_register(**values):
+        time.sleep(0.3)  # both requests are past the door before either commits
+        return real(**values)
+
+    monkeypatch.setattr("expenses_app.auth.services.register_user", slow_register)
+    clients = [invite.test_client() for _ in range(2)]
+    tokens = [csrf_token(client, "/auth/login") for client in clients]
+    barrier = threading.Barrier(2)
+
+    def attempt(n: int) -> int:
+        data = {
+            "email": f"first{n}@example.com",
+            "username": f"first{n}",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "csrf_token": tokens[n],
+        }
+        barrier.wait()
+        return clients[n].post("/auth/register", data=data).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(attempt, range(2)))
+    assert statuses == [302, 403]
+    assert user_count(invite) == 1

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, request
+from sqlalchemy import select, text
 
 from ..extensions import db
 from ..ledgers.invites import OpenInvite, find_open_invite, use_invite
@@ -46,7 +46,17 @@ def invite_token(invite: str | None, next_path: str | None) -> str | None:
     return match.group("token") if match else None
 
 
-def _has_accounts() -> bool:
+# Any fixed number: the key of the PostgreSQL advisory lock for "the first account".
+_FIRST_ACCOUNT_LOCK = 15_0001
+
+
+def _has_accounts(*, for_update: bool) -> bool:
+    """Whether any account exists. Before a registration that counts on there being none,
+    two visitors must not both see an empty installation: on PostgreSQL a transaction-scoped
+    advisory lock orders them (the second then sees the first's account); SQLite already
+    does, a POST's transaction holding the write lock from its first statement."""
+    if for_update and db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_ACCOUNT_LOCK})
     return db.session.scalar(select(User.id).limit(1)) is not None
 
 
@@ -56,7 +66,7 @@ def registration_door(token: str | None) -> RegistrationDoor:
     if mode == "closed":
         return RegistrationDoor(CLOSED_MESSAGE)
     found = find_open_invite(token) if token else None
-    if mode == "invite" and found is None and _has_accounts():
+    if mode == "invite" and found is None and _has_accounts(for_update=request.method == "POST"):
         return RegistrationDoor(INVITE_ONLY_MESSAGE)
     return RegistrationDoor(None, found, token if found else None)
 
