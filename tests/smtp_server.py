@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,11 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     try:
         yield mailbox, port
     finally:
+        # Mail the test's requests handed to the background (mail.send_later) lands
+        # before the server goes, or its half-open connection outlives the test.
+        for thread in threading.enumerate():
+            if thread.name == "mail":
+                thread.join(timeout=10)
         controller.stop()
 
 

@@ -8,6 +8,7 @@ import logging
 import re
 import time
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -224,3 +225,26 @@ def test_no_reset_token_in_the_logs(app, client, runner, user, caplog):
     link = reset_link(runner, user.username)
     reset(client, path_of(link))
     assert link.rsplit("/", 1)[1] not in caplog.text
+
+
+def test_the_account_address_is_told_of_a_reset_and_of_2fa_switched_off(
+    app, client, runner, user, mailbox, monkeypatch
+):
+    clock = install_clock(monkeypatch)
+    assert reset(client, path_of(reset_link(runner, user.username))).status_code == 302
+    (reset_notice,) = mailbox.wait_for(1)
+    assert "the password was reset" in reset_notice.get_content()
+
+    fresh = user.__class__(user.id, user.username, user.email, NEW_PASSWORD)
+    login(client, fresh)
+    secret, _codes = enable_two_factor(client, fresh, clock)
+    response = post_form(
+        client,
+        "/auth/2fa/disable",
+        {"password": NEW_PASSWORD, "code": pyotp.TOTP(secret).at(clock.now)},
+        page="/auth/2fa",
+    )
+    assert response.status_code == 302
+    notice = mailbox.wait_for(2)[1]
+    assert mailbox.recipients[1] == [user.email]
+    assert "two-factor login was switched off" in notice.get_content()

@@ -44,3 +44,17 @@ def email_changed(old: str, new: str, username: str) -> threading.Thread | None:
         "password reset links now go to the new address.\n"
     )
     return send_later(settings, old, "Your account's email address was changed", body)
+
+
+def security_change(to: str, username: str, what: str) -> threading.Thread | None:
+    """Tell the account's address that `what` happened ("your password was reset"), so a
+    takeover does not go unnoticed."""
+    settings = mail_settings()
+    if settings is None:
+        return None
+    body = (
+        f"On the expenses account {username}: {what}.\n\n"
+        "If this was not you, reset your password at once and contact the server's "
+        "operator.\n"
+    )
+    return send_later(settings, to, "Security change on your account", body)

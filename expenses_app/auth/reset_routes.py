@@ -74,6 +74,7 @@ def reset(token: str):
         end_all_sessions(user.id)
         db.session.commit()
         security_event("password_reset", user_id=user.id)
+        notices.security_change(user.email, user.username, "the password was reset")
         # This browser starts logged out too, whoever it was logged in as.
         session.clear()
         logout_user()

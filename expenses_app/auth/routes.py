@@ -217,6 +217,7 @@ def _change_password(user: User, new_password: str):
     db.session.commit()
     enter_session(user, remember=remember)
     security_event("password_changed", user_id=user.id)
+    notices.security_change(user.email, user.username, "the password was changed")
     flash("Password changed. Every other device has been logged out.", "success")
     return redirect(url_for("auth.account"))
 

@@ -18,7 +18,7 @@ from .. import clock
 from ..extensions import db
 from ..models import User, utcnow
 from ..security import safe_next_url
-from . import totp
+from . import notices, totp
 from .events import security_event
 from .security_forms import TwoFactorConfirmForm, TwoFactorEnableForm, TwoFactorVerifyForm
 from .sessions import account_user, enter_session, restart_sessions, start_session
@@ -134,6 +134,7 @@ def disable():
     if _confirmed(user, form):
         totp.disable(user)
         _rotate(user, "2fa_disabled")
+        notices.security_change(user.email, user.username, "two-factor login was switched off")
         flash("Two-factor login is off. Every other device has been logged out.", "success")
         return redirect(url_for("two_factor.index"))
     return _render_enabled(user, disable_form=form, status=422)
