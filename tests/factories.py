@@ -32,9 +32,11 @@ from expenses_app.models import (
     Receipt,
     Tag,
     User,
+    UserSession,
     name_key,
 )
 from expenses_app.scoping import Scope
+from expenses_app.tokens import new_token, token_hash
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -212,9 +214,6 @@ def personal_scope(user_id: uuid.UUID, role: str = "owner") -> Scope:
 def make_login_session(app: Flask, user_id: uuid.UUID) -> uuid.UUID:
     """A live login session of `user_id` (issue 15's `/auth/sessions`), as a browser's would be;
     its cookie token is not kept."""
-    from expenses_app.models import UserSession
-    from expenses_app.tokens import new_token, token_hash
-
     with app.app_context():
         now = dt.datetime.now(dt.UTC)
         row = UserSession(

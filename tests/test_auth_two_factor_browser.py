@@ -40,7 +40,7 @@ def test_enable_log_in_with_a_code_and_a_recovery_code_then_disable(
     clock = install_clock(monkeypatch)
     user = make_user(app, "phoneless")
     context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 1280, "height": 800}
+        java_script_enabled=False, viewport={"width": 1280, "height": 800}, accept_downloads=True
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -57,6 +57,10 @@ def test_enable_log_in_with_a_code_and_a_recovery_code_then_disable(
     codes = [c.strip() for c in page.locator(".recovery-code").all_inner_texts()]
     assert len(codes) == 10
     shoot(page, "2fa-recovery-codes")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as text").click()
+    saved = Path(download.value.path()).read_text()
+    assert all(recovery in saved for recovery in codes)
 
     page.goto(f"{live_server}/auth/account")
     page.get_by_role("button", name="Log out").click()
