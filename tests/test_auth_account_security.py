@@ -384,3 +384,11 @@ def test_two_visitors_racing_for_the_first_account_get_one(app_in_mode, monkeypa
         statuses = sorted(pool.map(attempt, range(2)))
     assert statuses == [302, 403]
     assert user_count(invite) == 1
+
+
+def test_revoking_this_browsers_own_login_logs_it_out(app, client, logged_in):
+    with app.app_context():
+        mine = db.session.scalar(select(UserSession.id).where(UserSession.revoked_at.is_(None)))
+    response = post_form(client, f"/auth/sessions/{mine}/revoke", page="/auth/sessions")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert client.get("/").status_code == 302

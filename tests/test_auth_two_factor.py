@@ -342,3 +342,27 @@ def test_the_qr_code_encodes_the_otpauth_uri_of_the_secret(client, logged_in):
     expected = re.search(r' d="([^"]+)"', segno.make(uri, error="m").svg_inline(scale=4))
     assert expected.group(1) in html
     assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+
+
+def test_verify_honours_only_a_local_next(app, client, enrolled, clock):
+    user, secret, _codes = enrolled
+    logged_out_client(app, client)
+    password_step(client, user, next_path="https://evil.example/steal")
+    response = verify(client, code(secret, clock), next_path="https://evil.example/steal")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_remember_me_survives_the_second_step(app, client, enrolled, clock):
+    user, secret, _codes = enrolled
+    logged_out_client(app, client)
+    post_form(
+        client,
+        "/auth/login",
+        {"login": user.username, "password": user.password, "remember": "y"},
+    )
+    assert verify(client, code(secret, clock)).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(
+            select(UserSession.remember).where(UserSession.revoked_at.is_(None))
+        )
+    assert client.get_cookie("remember_token") is not None
