@@ -117,6 +117,7 @@ class BaseConfig:
     RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_LOGIN_PER_ACCOUNT = "5 per 15 minutes"
     RATELIMIT_LOGIN_PER_ADDRESS = "30 per 15 minutes"
+    API_RATE_LIMIT = "300 per minute"  # issue 16: per API token
     HSTS = False
     TRASH_RETENTION_DAYS = 30
     # Rendered pages kept per worker until the user's data changes (page_cache.py); 0 = off.

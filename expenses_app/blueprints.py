@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .api import register_api
 from .auth import bp as auth_bp
+from .auth.token_routes import bp as tokens_bp
 from .budgets import bp as budgets_bp
 from .categories import bp as categories_bp
 from .dashboard import bp as dashboard_bp
@@ -26,5 +28,7 @@ def register_blueprints(app: Flask) -> None:
         ledgers_bp,
         invites_bp,
         health_bp,
+        tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    register_api(app)
