@@ -98,9 +98,11 @@ def authenticate() -> None:
             "Send a valid API token as `Authorization: Bearer <token>`.",
             www_authenticate=WWWAuthenticate("Bearer", {"realm": "api"}),
         )
+    note_use(token)
+    # Ends the read as well: the rate limit writes on a connection of its own, and
+    # on SQLite a transaction that began before that write could not write after it.
+    db.session.commit()
     check_rate(token)
-    if note_use(token):
-        db.session.commit()
     ledger_id = (request.view_args or {}).get("ledger_id")
     role = None if ledger_id is None else _role_in(ledger_id, user.id)
     g._login_user = ApiUser(user.id, user.username, user.email, ledger_id, role)

@@ -23,8 +23,14 @@ from ..reads import ExpenseFilters
 from ..reads.conditions import narrowed
 from ..scoping import Scope, owned
 
-# An expense as the API shows it: its tags and whether it has a receipt (bytes deferred).
-FULL_OPTIONS = (selectinload(Expense.tags), joinedload(Expense.receipt))
+# An expense as the API shows it: its tags, whether it has a receipt (bytes deferred), and
+# its category and author, which the masked copy another member sees carries (`reads.privacy`).
+FULL_OPTIONS = (
+    selectinload(Expense.tags),
+    joinedload(Expense.receipt),
+    joinedload(Expense.category),
+    joinedload(Expense.author),
+)
 
 
 def whole_expenses(scope: Scope, ids: Sequence[uuid.UUID]) -> list[Expense]:

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from ..models import (
     CATEGORY_DESCRIPTION_MAX_LENGTH,
     CATEGORY_NAME_MAX_LENGTH,
+    DEFAULT_COLOR,
     DESCRIPTION_MAX_LENGTH,
     ICON_MAX_LENGTH,
     NOTES_MAX_LENGTH,
@@ -75,7 +76,11 @@ class CategoryInSchema(Schema):
     """The category form's fields."""
 
     name = fields.String(required=True, validate=validate.Length(1, CATEGORY_NAME_MAX_LENGTH))
-    color = fields.String(validate=validate.Regexp(COLOR_PATTERN), metadata={"example": "#64748b"})
+    color = fields.String(
+        load_default=DEFAULT_COLOR,
+        validate=validate.Regexp(COLOR_PATTERN),
+        metadata={"example": DEFAULT_COLOR},
+    )
     icon = fields.String(allow_none=True, validate=validate.Length(max=ICON_MAX_LENGTH))
     description = fields.String(
         allow_none=True, validate=validate.Length(max=CATEGORY_DESCRIPTION_MAX_LENGTH)
