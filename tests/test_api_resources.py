@@ -11,6 +11,7 @@ from expenses_app.extensions import db
 from expenses_app.models import Budget, Category, Expense
 
 from .api_client import api_client, expense_body
+from .conftest import login
 from .factories import category_id, make_expense, make_user
 
 
@@ -172,3 +173,21 @@ def test_unknown_paths_and_methods_answer_problems(app):
     assert "GET" in wrong_method.headers["Allow"]
     assert malformed_id.status_code == 404
     assert set(missing.get_json()) >= {"status", "title", "detail"}
+
+
+def test_a_write_through_the_api_shows_on_a_page_the_page_cache_kept(app):
+    user = make_user(app)
+    api = api_client(app, user)
+    web = app.test_client()
+    login(web, user)
+    assert "Made by a script" not in web.get("/expenses/").get_data(as_text=True)
+    food = category_id(app, user.id, "Food")
+
+    created = api.post(
+        f"{api.ledger}/expenses",
+        json=expense_body(food, description="Made by a script", date=str(dt.date.today())),
+    )
+
+    assert created.status_code == 201
+    assert "Made by a script" in web.get("/expenses/").get_data(as_text=True)
+    assert "Made by a script" in web.get("/").get_data(as_text=True)
