@@ -88,7 +88,7 @@ def _role_in(ledger_id: uuid.UUID, user_id: uuid.UUID) -> str:
 def authenticate() -> None:
     """The API blueprint's `before_request`: see the module's docstring."""
     # Set first, so nothing in this request can fall back on the session cookie.
-    g._login_user = None
+    g._login_user = current_app.login_manager.anonymous_user()
     if request.endpoint in OPEN_ENDPOINTS:
         return
     token = bearer_token()

@@ -27,7 +27,7 @@ from .schemas import (
     ExpenseQuerySchema,
     ExpenseSchema,
 )
-from .serialize import expense_json
+from .serialize import dumps, expense_json
 
 PATH = "/ledgers/<uuid:ledger_id>/expenses"
 
@@ -41,7 +41,8 @@ def _form_context(ledger_id: uuid.UUID) -> dict:
 @problems(*COMMON, 422)
 @bp.response(200, ExpensePageSchema)
 def list_expenses(query: dict, ledger_id: uuid.UUID):
-    return expense_list(current_scope(), query)
+    body = expense_list(current_scope(), query)
+    return Response(dumps(body), mimetype="application/json")
 
 
 @bp.route(PATH, methods=["POST"], endpoint="create_expense")

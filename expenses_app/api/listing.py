@@ -21,9 +21,9 @@ from ..reads import ExpenseFilters, expense_page
 from ..reads.privacy import shown_to
 from ..scoping import Scope
 from .problems import InvalidInput
-from .queries import changed_since, whole_expenses
+from .queries import changed_since, page_details
 from .schemas import API_PER_PAGE
-from .serialize import expense_json
+from .serialize import expense_json, listed_json
 
 # `ExpenseFilters` names the parameter it refuses in curly quotes: “start”.
 _NAMED = re.compile(r"“(\w+)”")
@@ -55,12 +55,12 @@ def _links(filters: ExpenseFilters, total_pages: int) -> dict[str, str | None]:
     }
 
 
-def _answer(rows: list[Any], filters: ExpenseFilters, total: int, amount: Decimal) -> dict:
+def _answer(data: list[dict], filters: ExpenseFilters, total: int, amount: Decimal) -> dict:
     """The list envelope: `data`, `meta` (page, per_page, total, total_pages, total_amount)
     and `links` (contract)."""
     total_pages = max(1, math.ceil(total / filters.per_page))
     return {
-        "data": [expense_json(row) for row in rows],
+        "data": data,
         "meta": {
             "page": filters.page,
             "per_page": filters.per_page,
@@ -80,8 +80,10 @@ def expense_list(scope: Scope, query: dict[str, Any]) -> dict:
         if filters.q:
             raise InvalidInput({"q": ["Text search cannot be combined with updated_since."]})
         rows, total, amount = changed_since(scope, filters, since)
-        return _answer([shown_to(row, scope.user_id) for row in rows], filters, total, amount)
+        data = [expense_json(shown_to(row, scope.user_id)) for row in rows]
+        return _answer(data, filters, total, amount)
+    # The page's rows come masked from the read package (`reads.privacy.shown_to`).
     page = expense_page(scope, filters)
-    whole = whole_expenses(scope, [row.id for row in page.expenses])
-    shown = [shown_to(row, scope.user_id) for row in whole]
-    return _answer(shown, filters, page.count, page.total)
+    details = page_details(scope, [row.id for row in page.expenses])
+    data = [listed_json(row, details[row.id]) for row in page.expenses if row.id in details]
+    return _answer(data, filters, page.count, page.total)

@@ -7,6 +7,9 @@ only what the pages show of it.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import uuid
 from typing import Any
 
 from ..budgets.progress import BudgetProgress
@@ -52,6 +55,28 @@ def expense_json(shown: Any) -> dict[str, Any]:
     }
 
 
+def listed_json(listed: Any, details: Any) -> dict[str, Any]:
+    """A row of the list (`reads.ListedExpense`, or its masked copy) with its `details`
+    (`api.queries.Details`): the same fields and masking as `expense_json`."""
+    masked = listed.masked
+    return {
+        "id": listed.id,
+        "date": listed.date,
+        "amount": format_plain(listed.amount),
+        "category_id": details.category_id,
+        "description": listed.description,
+        "payment_method": listed.payment_method,
+        "tags": [tag.name for tag in listed.tags],
+        "notes": None if masked else details.notes,
+        "private": listed.private,
+        "created_by": listed.user_id,
+        "created_at": None if masked else details.created_at,
+        "updated_at": None if masked else details.updated_at,
+        "has_receipt": listed.has_receipt,
+        "deleted_at": None,
+    }
+
+
 def budget_json(line: BudgetLine, budget: Budget, progress: BudgetProgress) -> dict[str, Any]:
     """A budget with its standing in the current period."""
     return {
@@ -72,3 +97,18 @@ def budget_json(line: BudgetLine, budget: Budget, progress: BudgetProgress) -> d
 
 def group_json(row: GroupTotal) -> dict[str, Any]:
     return {"group": row.key, "total": format_plain(row.total), "count": row.count}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def dumps(body: Any) -> str:
+    """JSON of a body made of these dicts, as the schemas would dump it (dates and
+    timestamps ISO 8601, ids as text), for the expense list: dumping 50 rows field by
+    field through marshmallow cost a quarter of the list's time."""
+    return json.dumps(body, default=_plain, separators=(",", ":"))

@@ -65,4 +65,6 @@ class IdempotencyKey(UUIDPk, Base):
 
 
 # `updated_since` reads a ledger's expenses changed after an instant (trashed ones too).
-Index("ix_expenses_ledger_id_updated_at", Expense.ledger_id, Expense.updated_at)
+# The instant first: SQLite, which has no statistics, would otherwise take an index
+# starting with `ledger_id` for any ledger's query and walk the whole ledger with it.
+Index("ix_expenses_updated_at_ledger_id", Expense.updated_at, Expense.ledger_id)

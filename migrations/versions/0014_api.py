@@ -2,8 +2,10 @@
 
 `api_tokens` keeps each token's public prefix (unique: the lookup) and the
 SHA-256 of its secret; `api_idempotency_keys` the first answer to a POST sent
-with an `Idempotency-Key`, per user. The index on (ledger, updated_at) serves
-the expense list's `updated_since`, which clients poll to sync.
+with an `Idempotency-Key`, per user. The index on (updated_at, ledger) serves
+the expense list's `updated_since`, which clients poll to sync; the instant
+comes first so that SQLite (no statistics) never takes it for a ledger's
+other queries.
 
 Revision ID: 0014
 Revises: 0010
@@ -64,11 +66,11 @@ def upgrade():
     op.create_index(
         op.f("ix_api_idempotency_keys_created_at"), "api_idempotency_keys", ["created_at"]
     )
-    op.create_index("ix_expenses_ledger_id_updated_at", "expenses", ["ledger_id", "updated_at"])
+    op.create_index("ix_expenses_updated_at_ledger_id", "expenses", ["updated_at", "ledger_id"])
 
 
 def downgrade():
-    op.drop_index("ix_expenses_ledger_id_updated_at", table_name="expenses")
+    op.drop_index("ix_expenses_updated_at_ledger_id", table_name="expenses")
     op.drop_index(op.f("ix_api_idempotency_keys_created_at"), table_name="api_idempotency_keys")
     op.drop_table("api_idempotency_keys")
     op.drop_index(op.f("ix_api_tokens_user_id_created_at"), table_name="api_tokens")
