@@ -43,6 +43,7 @@ bench: $(STAMP) ## Load the app on 127.0.0.1 and write bench/results.md (see ben
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian)"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y wrk >/dev/null; }
 	-$(PY) -m bench.plans  # SQLite's plans for search and import (prints MISSED, never stops the run)
+	-$(PY) -m bench.api_compare  # issue 16: the API's list against the HTML list, CPU per GET (prints MISSED)
 	$(PY) -m bench
 
 db-upgrade: $(STAMP) ## Apply pending migrations

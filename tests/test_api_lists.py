@@ -121,6 +121,7 @@ def test_per_page_defaults_to_50_and_bad_values_answer_422(app, spending):
         ("min=-1", "min"),
         ("sort=colour", "sort"),
         ("category=nope", "category"),
+        (f"category={category_id(app, make_user(app).id, 'Food')}", "category"),
         ("start=2026-03-05&end=2026-03-01", "start"),
         ("updated_since=2026-01-01", "updated_since"),
     ]:

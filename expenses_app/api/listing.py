@@ -16,6 +16,7 @@ from typing import Any
 from flask import request, url_for
 from werkzeug.exceptions import BadRequest
 
+from ..categories.services import category_choices
 from ..money import format_plain
 from ..reads import ExpenseFilters, expense_page
 from ..reads.privacy import shown_to
@@ -72,9 +73,19 @@ def _answer(data: list[dict], filters: ExpenseFilters, total: int, amount: Decim
     }
 
 
+def _check_category(scope: Scope, filters: ExpenseFilters) -> None:
+    """A `category` outside the ledger is invalid input here (contract: 422), where the
+    page just lists nothing: a client asking for it has the wrong id."""
+    if filters.category is None:
+        return
+    if filters.category not in {key for key, _ in category_choices(scope.ledger_id)}:
+        raise InvalidInput({"category": ["Not a category of this ledger."]})
+
+
 def expense_list(scope: Scope, query: dict[str, Any]) -> dict:
     """The answer of GET …/expenses for the checked `query`."""
     filters = api_filters()
+    _check_category(scope, filters)
     since = query.get("updated_since")
     if since is not None:
         if filters.q:
