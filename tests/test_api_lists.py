@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from expenses_app.auth import limiter_storage
 from expenses_app.extensions import db
-from expenses_app.models import Category, Expense
+from expenses_app.models import Category, Expense, IdempotencyKey
 
 from .api_client import api_client, expense_body
 from .conftest import login
@@ -228,3 +228,27 @@ def test_too_many_requests_for_one_token_answer_429_with_retry_after(app, monkey
     assert refused.content_type == "application/problem+json"
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert others.status_code == 200
+
+
+def test_a_key_still_being_processed_answers_409_and_one_older_than_24_hours_is_forgotten(app):
+    api = api_client(app, make_user(app))
+    path = f"{api.ledger}/categories"
+    with app.app_context():
+        for key, age in (("running", dt.timedelta(0)), ("old", dt.timedelta(hours=25))):
+            db.session.add(
+                IdempotencyKey(
+                    user_id=api.user.id,
+                    key=key,
+                    fingerprint="0" * 64,
+                    status=None if key == "running" else 201,
+                    body="{}",
+                    created_at=dt.datetime.now(dt.UTC) - age,
+                )
+            )
+        db.session.commit()
+
+    running = api.post(path, json={"name": "One"}, headers={"Idempotency-Key": "running"})
+    old = api.post(path, json={"name": "Two"}, headers={"Idempotency-Key": "old"})
+
+    assert running.status_code == 409
+    assert old.status_code == 201 and old.get_json()["name"] == "Two"

@@ -42,6 +42,15 @@ def money_string(**kwargs) -> fields.String:
     )
 
 
+class JsonBoolean(fields.Boolean):
+    """`true` or `false` only: marshmallow's Boolean also takes 1, "yes" or "on"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class ProblemSchema(Schema):
     """RFC 9457 problem details, with `errors` for invalid input."""
 
@@ -119,7 +128,7 @@ class ExpenseInSchema(Schema):
         validate=validate.Length(max=TAGS_PER_EXPENSE),
     )
     notes = fields.String(allow_none=True, validate=validate.Length(max=NOTES_MAX_LENGTH))
-    private = fields.Boolean()
+    private = JsonBoolean()
 
 
 class ExpensePatchSchema(ExpenseInSchema):
