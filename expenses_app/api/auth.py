@@ -14,16 +14,16 @@ import math
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
 from limits import parse
-from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Forbidden, NotFound, TooManyRequests, Unauthorized
+from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 
 from ..auth import limiter_storage
 from ..auth.api_tokens import note_use, token_for
 from ..extensions import db, limiter
-from ..models import ApiToken, LedgerMember, User
+from ..models import ApiToken, User
+from ..scoping import scope_in
 
 READS = ("GET", "HEAD", "OPTIONS")
 # Endpoints that need no token: the API's description of itself.
@@ -74,17 +74,6 @@ def check_rate(token: ApiToken) -> None:
     raise TooManyRequests(f"Too many requests for this token; retry in {wait} s.", retry_after=wait)
 
 
-def _role_in(ledger_id: uuid.UUID, user_id: uuid.UUID) -> str:
-    role = db.session.scalar(
-        select(LedgerMember.role).where(
-            LedgerMember.ledger_id == ledger_id, LedgerMember.user_id == user_id
-        )
-    )
-    if role is None:
-        raise NotFound()
-    return role
-
-
 def authenticate() -> None:
     """The API blueprint's `before_request`: see the module's docstring."""
     # Set first, so nothing in this request can fall back on the session cookie.
@@ -103,9 +92,12 @@ def authenticate() -> None:
     # on SQLite a transaction that began before that write could not write after it.
     db.session.commit()
     check_rate(token)
+    g._login_user = ApiUser(user.id, user.username, user.email)
     ledger_id = (request.view_args or {}).get("ledger_id")
-    role = None if ledger_id is None else _role_in(ledger_id, user.id)
-    g._login_user = ApiUser(user.id, user.username, user.email, ledger_id, role)
+    if ledger_id is not None:
+        # The door's own membership check; not a member: 404, as for any of its rows.
+        scope = scope_in(ledger_id) or abort(404)
+        g._login_user = ApiUser(user.id, user.username, user.email, ledger_id, scope.role)
     g.api_token_scope = token.scope
     if request.method not in READS and token.scope != "read_write":
         raise Forbidden("This token may only read.")

@@ -13,7 +13,7 @@ from ..reports.forms import ReportForm
 from ..reports.services import build_report
 from ..scoping import current_scope
 from .blueprint import COMMON, bp, problems
-from .form_input import InvalidInput
+from .problems import InvalidInput
 from .schemas import LedgerListSchema, MeSchema, ReportQuerySchema, ReportSchema
 from .serialize import group_json
 from .setup import openapi_document
