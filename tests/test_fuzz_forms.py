@@ -252,6 +252,17 @@ FORM_TARGETS: dict[str, Target] = {
     "ledgers.role": Target({"role": one_of_values("owner", "member", "viewer")}),
     "ledgers.remove": Target(),
     "invites.join": Target(),
+    # Issue 16: personal access tokens.
+    "tokens.create": Target(
+        {
+            "name": text,
+            "scope": one_of_values("read", "read_write"),
+            "expires": one_of_values("30d", "1y", "never"),
+            "password": text,
+        },
+        valid={"name": "Fuzz", "scope": "read", "expires": "30d", "password": "user:password"},
+    ),
+    "tokens.revoke": Target(),
 }
 
 LIST_QUERY = {
