@@ -42,6 +42,14 @@ class IssuedToken:
     token: str
 
 
+def _free_prefix() -> str:
+    """A random 8-character prefix no token has yet (32 bits: a clash is rare, not impossible)."""
+    while True:
+        prefix = secrets.token_hex(4)
+        if db.session.scalar(select(ApiToken.id).where(ApiToken.prefix == prefix)) is None:
+            return prefix
+
+
 def create_api_token(user_id: uuid.UUID, *, name: str, scope: str, expires: str) -> IssuedToken:
     """A new token of `scope` (`read`, `read_write`) lasting `expires` (a key of LIFETIMES)."""
     now = clock.now()
@@ -49,7 +57,7 @@ def create_api_token(user_id: uuid.UUID, *, name: str, scope: str, expires: str)
     row = ApiToken(
         user_id=user_id,
         name=name,
-        prefix=secrets.token_hex(4),
+        prefix=_free_prefix(),
         scope=scope,
         created_at=now,
         expires_at=None if lifetime is None else now + lifetime,
