@@ -21,6 +21,21 @@ bp = Blueprint(
 )
 bp.before_request(authenticate)
 
+# The headers that come with some problems (see `problems.KEPT_HEADERS`).
+PROBLEM_HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "`Bearer`: how to authenticate.",
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the token's limit resets.",
+            "schema": {"type": "integer"},
+        }
+    },
+}
 # What any operation on a ledger may answer besides its own statuses.
 COMMON = (401, 404, 429)
 WRITES = (*COMMON, 403)
@@ -36,6 +51,7 @@ def problems(*statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any
                 schema=ProblemSchema,
                 description=HTTPStatus(status).phrase,
                 content_type=PROBLEM_TYPE,
+                headers=PROBLEM_HEADERS.get(status),
             )(view)
         return view
 
