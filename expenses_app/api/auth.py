@@ -87,17 +87,17 @@ def authenticate() -> None:
             "Send a valid API token as `Authorization: Bearer <token>`.",
             www_authenticate=WWWAuthenticate("Bearer", {"realm": "api"}),
         )
+    caller, scope_name = ApiUser(user.id, user.username, user.email), token.scope
     note_use(token)
     # Ends the read as well: the rate limit writes on a connection of its own, and
     # on SQLite a transaction that began before that write could not write after it.
     db.session.commit()
     check_rate(token)
-    g._login_user = ApiUser(user.id, user.username, user.email)
+    g._login_user = caller
     ledger_id = (request.view_args or {}).get("ledger_id")
     if ledger_id is not None:
         # The door's own membership check; not a member: 404, as for any of its rows.
         scope = scope_in(ledger_id) or abort(404)
-        g._login_user = ApiUser(user.id, user.username, user.email, ledger_id, scope.role)
-    g.api_token_scope = token.scope
-    if request.method not in READS and token.scope != "read_write":
+        g._login_user = ApiUser(caller.id, caller.username, caller.email, ledger_id, scope.role)
+    if request.method not in READS and scope_name != "read_write":
         raise Forbidden("This token may only read.")
