@@ -3,7 +3,8 @@
 `python -m bench.api_compare [--url URL] [--rows N] [--rounds N] [--requests N]`:
 a user with N expenses (default 100,000, made with `demo_data` in a fresh
 SQLite file under instance/bench/, kept between runs; or the database at
-`--url`, which must already hold the user `bench`), then in interleaved
+`--url`, which must already hold the user `bench`, or which `--build`
+empties and fills: a database of its own), then in interleaved
 rounds the same pages as JSON and as HTML (page cache off): CPU ms per GET
 (best round; on SQLite the whole cost, the database runs in-process) and
 the ratio API ÷ HTML, against the issue's 1.3. Each pair reads the same
@@ -53,6 +54,17 @@ def build(url: str, rows: int) -> None:
         db.session.commit()
 
 
+def reset_schema(url: str) -> None:
+    """Drop and recreate the public schema of the PostgreSQL database at `url`."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def clients(app) -> tuple[FlaskClient, dict[str, str], object]:
     """A logged-in browser and the bearer header of a token of the same user."""
     from sqlalchemy import select
@@ -88,12 +100,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--build", action="store_true", help="with --url: empty that database and build it"
+    )
     args = parser.parse_args()
     path = ROOT / "instance" / "bench" / f"api-{args.rows}.db"
     url = args.url or f"sqlite:///{path}"
     os.environ.update(DATABASE_URL=url, PAGE_CACHE_BYTES="0", APP_ENV="development")
     os.environ.setdefault("SECRET_KEY", "bench")
-    if not args.url and not path.exists():
+    if args.url and args.build:
+        reset_schema(url)
+    if args.build or (not args.url and not path.exists()):
         path.parent.mkdir(parents=True, exist_ok=True)
         began = time.perf_counter()
         build(url, args.rows)
