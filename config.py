@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from limits import parse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -44,6 +45,18 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _env_rate(name: str, default: str) -> str:
+    """A rate limit such as `300 per minute` (Flask-Limiter's notation), checked now."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        parse(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '300 per minute', not {raw!r}") from None
+    return raw
 
 
 def normalise_database_url(raw: str, variable: str = "DATABASE_URL") -> str:
@@ -145,6 +158,7 @@ class BaseConfig:
             ]
         values["PROXY_FIX_COUNT"] = _env_int("PROXY_FIX_COUNT", 0)
         values["PAGE_CACHE_BYTES"] = _env_int("PAGE_CACHE_BYTES", cls.PAGE_CACHE_BYTES)
+        values["API_RATE_LIMIT"] = _env_rate("API_RATE_LIMIT", cls.API_RATE_LIMIT)  # issue 16
         return values
 
 
