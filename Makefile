@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench db-upgrade db-downgrade db-reset backup restore
+.PHONY: help venv run test fuzz-api lint format bench db-upgrade db-downgrade db-reset backup restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ run: $(STAMP) ## Migrate the database and serve the app on http://127.0.0.1:5000
 test: $(STAMP) ## Run the test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+fuzz-api: $(STAMP) ## Fuzz the API with schemathesis, many examples per operation (FUZZ_EXAMPLES=200)
+	API_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
+
 lint: $(STAMP) ## Check style with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -40,6 +43,7 @@ bench: $(STAMP) ## Load the app on 127.0.0.1 and write bench/results.md (see ben
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian)"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y wrk >/dev/null; }
 	-$(PY) -m bench.plans  # SQLite's plans for search and import (prints MISSED, never stops the run)
+	-$(PY) -m bench.api_compare  # issue 16: the API's list against the HTML list, CPU per GET (prints MISSED)
 	$(PY) -m bench
 
 db-upgrade: $(STAMP) ## Apply pending migrations

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -53,6 +54,18 @@ def _env_str(values: dict[str, Any], *names: str) -> None:
     for name in names:
         if os.environ.get(name, "").strip():
             values[name] = os.environ[name].strip()
+
+
+def _env_rate(name: str, default: str) -> str:
+    """A rate limit such as `300 per minute` (Flask-Limiter's notation), checked now."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        parse(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '300 per minute', not {raw!r}") from None
+    return raw
 
 
 def normalise_database_url(raw: str, variable: str = "DATABASE_URL") -> str:
@@ -126,6 +139,7 @@ class BaseConfig:
     RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_LOGIN_PER_ACCOUNT = "5 per 15 minutes"
     RATELIMIT_LOGIN_PER_ADDRESS = "30 per 15 minutes"
+    API_RATE_LIMIT = "300 per minute"  # issue 16: per API token
     HSTS = False
     TRASH_RETENTION_DAYS = 30
     # Rendered pages kept per worker until the user's data changes (page_cache.py); 0 = off.
@@ -169,6 +183,7 @@ class BaseConfig:
             ]
         values["PROXY_FIX_COUNT"] = _env_int("PROXY_FIX_COUNT", 0)
         values["PAGE_CACHE_BYTES"] = _env_int("PAGE_CACHE_BYTES", cls.PAGE_CACHE_BYTES)
+        values["API_RATE_LIMIT"] = _env_rate("API_RATE_LIMIT", cls.API_RATE_LIMIT)  # issue 16
         values.update(cls._account_security_environment())  # issue 15
         return values
 

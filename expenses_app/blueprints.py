@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .api import register_api
 from .auth import bp as auth_bp
 from .auth.reset_routes import bp as password_reset_bp  # issue 15
 from .auth.session_routes import bp as login_sessions_bp  # issue 15
+from .auth.token_routes import bp as tokens_bp
 from .auth.two_factor_routes import bp as two_factor_bp  # issue 15
 from .budgets import bp as budgets_bp
 from .categories import bp as categories_bp
@@ -32,5 +34,7 @@ def register_blueprints(app: Flask) -> None:
         two_factor_bp,  # issue 15
         password_reset_bp,  # issue 15
         login_sessions_bp,  # issue 15
+        tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    register_api(app)

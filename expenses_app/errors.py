@@ -1,4 +1,4 @@
-"""One error handler: HTML pages in the layout, JSON under /health."""
+"""One error handler: HTML pages in the layout, JSON under /health, problem+json under /api."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .api.problems import is_api_request, problem_for, server_error
 from .auth.attempt_limits import retry_after_seconds
 from .auth.events import security_event
 from .extensions import db
@@ -58,6 +59,8 @@ def _handle_http(exc: HTTPException):
     """Every HTTP error: a 500 goes to the unexpected-error path, others get their page."""
     if isinstance(exc, InternalServerError):
         return _handle_unexpected(exc.original_exception or exc)
+    if is_api_request():
+        return problem_for(exc)
     message = exc.description if isinstance(exc, CSRFError) else None
     if isinstance(exc, CSRFError):
         security_event("csrf_refused", level=logging.WARNING)
@@ -80,4 +83,6 @@ def _handle_unexpected(exc: BaseException):
     request_id = uuid.uuid4().hex[:12]
     db.session.rollback()
     log.error("unhandled error, request id %s", request_id, exc_info=exc)
+    if is_api_request():
+        return server_error()
     return _render(500, None, request_id)

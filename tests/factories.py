@@ -18,6 +18,7 @@ from decimal import Decimal
 from flask import Flask
 from sqlalchemy import select
 
+from expenses_app.auth.api_tokens import create_api_token
 from expenses_app.auth.passwords import hash_password
 from expenses_app.auth.services import normalise_email
 from expenses_app.categories.services import ensure_default_categories
@@ -227,3 +228,26 @@ def make_login_session(app: Flask, user_id: uuid.UUID) -> uuid.UUID:
         db.session.add(row)
         db.session.commit()
         return row.id
+
+
+# --- API tokens (issue 16) ---------------------------------------------------
+
+
+def make_api_token(
+    app: Flask,
+    user_id: uuid.UUID,
+    *,
+    scope: str = "read_write",
+    expires: str = "never",
+    revoked: bool = False,
+    expired: bool = False,
+) -> tuple[uuid.UUID, str]:
+    """A personal access token of `user_id`: (its id, the full token text to send)."""
+    with app.app_context():
+        issued = create_api_token(user_id, name="test token", scope=scope, expires=expires)
+        if revoked:
+            issued.row.revoked_at = dt.datetime.now(dt.UTC)
+        if expired:
+            issued.row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db.session.commit()
+        return issued.row.id, issued.token

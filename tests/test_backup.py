@@ -23,6 +23,7 @@ from expenses_app.backup import dump
 from expenses_app.extensions import db
 from expenses_app.models import (
     Expense,
+    IdempotencyKey,
     RateLimitCounter,
     Receipt,
     User,
@@ -38,7 +39,15 @@ from .conftest import (
     month_totals_drift,
     other_database_kind,
 )
-from .factories import add_member, category_id, make_budget, make_category, make_expense, make_user
+from .factories import (
+    add_member,
+    category_id,
+    make_api_token,
+    make_budget,
+    make_category,
+    make_expense,
+    make_user,
+)
 from .url_map import make_invite
 
 RECEIPT_BYTES = bytes(range(256)) * 3 + b"\x00%PDF end"
@@ -60,6 +69,8 @@ def seed_everything(app: Flask) -> None:
     add_member(app, alice.id, bob.id, "member")
     make_expense(app, bob.id, ledger_id=alice.id, amount="7.77", private=True, tags=("secret",))
     make_invite(app, alice.id, role="viewer")
+    # Issue 16: an API token, and a POST's first answer kept for its Idempotency-Key.
+    make_api_token(app, alice.id)
     with app.app_context():
         db.session.add(
             Receipt(
@@ -73,6 +84,9 @@ def seed_everything(app: Flask) -> None:
             )
         )
         db.session.add(RateLimitCounter(key="login:alice", hits=3, expires_at=1763769600.123456))
+        db.session.add(
+            IdempotencyKey(user_id=alice.id, key="k-1", fingerprint="0" * 64, status=201, body="{}")
+        )
         db.session.get(User, alice.id).last_login_at = dt.datetime(
             2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC
         )

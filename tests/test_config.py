@@ -26,6 +26,7 @@ BAD_ENVIRONMENTS = {
     "unknown app env": ({"APP_ENV": "staging"}, "APP_ENV"),
     "bad pool size": ({"DATABASE_POOL_SIZE": "many"}, "DATABASE_POOL_SIZE"),
     "bad echo flag": ({"DB_ECHO": "maybe"}, "DB_ECHO"),
+    "bad API rate limit": ({"API_RATE_LIMIT": "lots"}, "API_RATE_LIMIT"),  # issue 16
 }
 
 

@@ -263,6 +263,17 @@ FORM_TARGETS: dict[str, Target] = {
     "password_reset.reset": Target({"new_password": text, "confirm": text}, anonymous=True),
     "login_sessions.revoke": Target(),
     "login_sessions.revoke_others": Target(),
+    # Issue 16: personal access tokens.
+    "tokens.create": Target(
+        {
+            "name": text,
+            "scope": one_of_values("read", "read_write"),
+            "expires": one_of_values("30d", "1y", "never"),
+            "password": text,
+        },
+        valid={"name": "Fuzz", "scope": "read", "expires": "30d", "password": "user:password"},
+    ),
+    "tokens.revoke": Target(),
 }
 # Endpoints whose attempts are limited: 429 is a handled answer there.
 THROTTLED = {"auth.login", "password_reset.forgot", "two_factor.verify"}

@@ -19,7 +19,14 @@ from expenses_app.extensions import db
 from expenses_app.models import LedgerInvite, Tag
 from expenses_app.tokens import new_token, token_hash
 
-from .factories import make_budget, make_category, make_expense, make_login_session, make_receipt
+from .factories import (
+    make_api_token,
+    make_budget,
+    make_category,
+    make_expense,
+    make_login_session,
+    make_receipt,
+)
 
 # Endpoints anyone may reach without logging in, each for a reason:
 PUBLIC_ENDPOINTS = {
@@ -33,6 +40,11 @@ PUBLIC_ENDPOINTS = {
     "password_reset.reset",  # the link itself is the proof (one-time token, issue 15)
 }
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+# The API (issue 16) takes only bearer tokens: no session cookie, so no login
+# redirect and no CSRF token (it answers 401 instead). `routes()` leaves its
+# rules out of the pages' walks; tests/test_api_walks.py walks `api_routes()`
+# with tokens (401, another user's 404, a viewer's and a read token's 403).
+API_PREFIX = "/api/v1/"
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
@@ -59,6 +71,15 @@ class Route:
 
 
 def routes(app: Flask) -> Iterator[Route]:
+    """The pages' routes: every rule but the API's (see API_PREFIX)."""
+    return (route for route in all_routes(app) if not route.rule.startswith(API_PREFIX))
+
+
+def api_routes(app: Flask) -> Iterator[Route]:
+    return (route for route in all_routes(app) if route.rule.startswith(API_PREFIX))
+
+
+def all_routes(app: Flask) -> Iterator[Route]:
     for rule in app.url_map.iter_rules():
         arguments = {
             match.group("name"): match.group("converter") or "default"
@@ -132,4 +153,5 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
         "user_id": [user_id],
         "invite_id": [make_invite(app, user_id)],
         "session_id": [make_login_session(app, user_id)],  # issue 15
+        "token_id": [make_api_token(app, user_id)[0]],
     }

@@ -24,6 +24,7 @@ from ..models import (
     name_key,
     utcnow,
 )
+from .api_tokens import revoke_all_api_tokens
 from .passwords import hash_password, needs_rehash, verify_dummy, verify_password
 
 USERNAME_RE = re.compile(rf"[A-Za-z0-9_.-]{{{USERNAME_MIN_LENGTH},{USERNAME_MAX_LENGTH}}}")
@@ -125,8 +126,10 @@ def update_profile(user: User, *, full_name: str | None, email: str) -> None:
 
 
 def change_password(user: User, new_password: str) -> None:
-    """Store a new hash. Ending the other sessions is the caller's job (sessions.py)."""
+    """Store a new hash and revoke the user's API tokens (issue 16). Ending the other
+    sessions is the caller's job (sessions.py)."""
     user.password_hash = hash_password(new_password)
+    revoke_all_api_tokens(user.id)
 
 
 class AccountDeletionRefused(Exception):

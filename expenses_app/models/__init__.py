@@ -6,6 +6,13 @@ from .account_security import (  # issue 15
     PasswordResetToken,
     RecoveryCode,
 )
+from .api import (  # issue 16
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    TOKEN_NAME_MAX_LENGTH,
+    TOKEN_SCOPES,
+    ApiToken,
+    IdempotencyKey,
+)
 from .base import (
     Base,
     OwnedByLedger,
@@ -68,6 +75,11 @@ from .user import (
 )
 
 __all__ = [
+    "IDEMPOTENCY_KEY_MAX_LENGTH",  # issue 16
+    "TOKEN_NAME_MAX_LENGTH",
+    "TOKEN_SCOPES",
+    "ApiToken",
+    "IdempotencyKey",
     "CATEGORY_DESCRIPTION_MAX_LENGTH",
     "CATEGORY_NAME_MAX_LENGTH",
     "DEFAULT_COLOR",
