@@ -19,7 +19,14 @@ from expenses_app.extensions import db
 from expenses_app.models import LedgerInvite, Tag
 from expenses_app.tokens import new_token, token_hash
 
-from .factories import make_budget, make_category, make_expense, make_receipt
+from .factories import (
+    make_budget,
+    make_category,
+    make_expense,
+    make_import,
+    make_import_profile,
+    make_receipt,
+)
 
 # Endpoints anyone may reach without logging in, each for a reason:
 PUBLIC_ENDPOINTS = {
@@ -128,4 +135,6 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
         "ledger_id": [user_id],
         "user_id": [user_id],
         "invite_id": [make_invite(app, user_id)],
+        "import_id": [make_import(app, user_id)],  # issue 13
+        "profile_id": [make_import_profile(app, user_id)],  # issue 13
     }

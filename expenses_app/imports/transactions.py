@@ -1,0 +1,60 @@
+"""A transaction read from any statement format, before the ledger is consulted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..models import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
+
+MAX_TRANSACTIONS = 10_000
+
+
+@dataclass
+class Transaction:
+    """One line of a statement. `cents` is signed as the ledger sees it: positive is spent,
+    negative is money coming in. `error` says why the line cannot be read."""
+
+    line: int
+    date: dt.date | None = None
+    cents: int | None = None
+    description: str = ""
+    notes: str | None = None
+    category_name: str | None = None
+    reference: str | None = None
+    tags: str | None = None
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """`error`, `income`, or `new` (duplicates are decided against the ledger)."""
+        if self.error:
+            return "error"
+        return "income" if self.cents is not None and self.cents < 0 else "new"
+
+
+def finish(tx: Transaction, problems: list[str]) -> Transaction:
+    """`tx` with the contract's limits applied and every problem found gathered in `error`."""
+    text = " ".join(tx.description.split())
+    tx.description = text[:DESCRIPTION_MAX_LENGTH]
+    if tx.notes:
+        tx.notes = tx.notes.strip()[:NOTES_MAX_LENGTH] or None
+    if tx.reference:
+        tx.reference = tx.reference.strip()[:255] or None
+    if tx.category_name:
+        tx.category_name = " ".join(tx.category_name.split())[:200] or None
+    if tx.cents == 0:
+        problems.append("the amount is zero")
+    if not text and not problems:
+        problems.append("the description is empty")
+    if tx.date is None and not problems:
+        problems.append("the date is missing")
+    if problems:
+        tx.error = "; ".join(problems)
+    return tx
+
+
+def joined(*parts: str | None) -> str | None:
+    """The non-empty parts, one per line (notes built from several fields)."""
+    kept = [part.strip() for part in parts if part and part.strip()]
+    return "\n".join(kept) or None
