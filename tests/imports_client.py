@@ -57,7 +57,7 @@ def mapping_values(html: str) -> dict[str, str]:
         r'<select[^>]*name="([a-z_0-9]+)"[^>]*>(.*?)</select>', html, re.S
     ):
         chosen = _SELECTED.search(body)
-        values[name] = (chosen.group(1) or chosen.group(2)) if chosen else ""
+        values[name] = "" if chosen is None else next(g for g in chosen.groups() if g is not None)
     for name, value in re.findall(r'<input[^>]*name="(skip_lines)"[^>]*value="([^"]*)"', html):
         values[name] = value
     if re.search(r'<input[^>]*checked[^>]*name="has_header"|name="has_header"[^>]*checked', html):
@@ -90,6 +90,9 @@ def commit(client: FlaskClient, batch: str, fields: dict | None = None, *, check
     if checked:
         for name in re.findall(r'name="(include_\d+)"[^>]*checked', html):
             data[name] = "1"
+    for name, body in re.findall(r'<select name="(category_\d+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        data[name] = chosen.group(1) if chosen else ""
     data.setdefault("payment_method", "debit_card")
     data.update(fields or {})
     return post_form(client, f"/imports/{batch}/commit", data, page=f"/imports/{batch}")

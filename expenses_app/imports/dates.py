@@ -102,3 +102,12 @@ def formats_reading(values: Iterable[str]) -> list[str]:
     if not samples:
         return []
     return [name for name in DATE_FORMATS if all(reads(value, name) for value in samples)]
+
+
+def likeliest_formats(values: Iterable[str]) -> list[str]:
+    """`formats_reading`, or when no format reads every value (a few bad rows), those
+    reading the most of them."""
+    samples = list(dict.fromkeys(value.strip() for value in values if value.strip()))[:1000]
+    counts = {name: sum(reads(value, name) for value in samples) for name in DATE_FORMATS}
+    best = max(counts.values(), default=0)
+    return [name for name, count in counts.items() if count == best and best > 0]

@@ -10,7 +10,7 @@ from ..scoping import Scope
 from . import qif
 from .csv_mapping import CsvSettings, guess_roles, read_transactions, role_problems
 from .csv_reader import CsvError, Record, detect_layout, physical_lines, read_records
-from .dates import formats_reading, parse_date
+from .dates import formats_reading, likeliest_formats, parse_date
 from .decoding import DecodeError, decode_text, detect_encoding
 from .numbers import NumberError, guess_decimal_separator, parse_signed_cents
 from .ofx import read_ofx
@@ -95,7 +95,7 @@ def suggested(settings: CsvSettings, text: str) -> CsvSettings:
     roles = guess_roles(records[0].cells)
     data = records[1:]
     values = {role: [r.cells[n] for r in data if n < len(r.cells)] for n, role in enumerate(roles)}
-    formats = formats_reading(values.get("date", []))
+    formats = likeliest_formats(values.get("date", []))
     amounts = values.get("amount") or values.get("debit", []) + values.get("credit", [])
     decimal = guess_decimal_separator(amounts)
     return settings.with_(

@@ -14,7 +14,7 @@ from flask import redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..extensions import db
-from ..models import ImportBatch, ImportProfile
+from ..models import ImportBatch
 from ..scoping import get_owned_or_404, require_role
 from .csv_mapping import CsvSettings
 from .csv_reader import DELIMITERS, MAX_SKIP_LINES
@@ -30,6 +30,7 @@ from .flow import (
     suggested,
 )
 from .forms import QifMappingForm, mapping_form
+from .profiles import profile_of
 
 COLUMNS_CHANGED = "The columns changed with the new settings: check each column's role."
 
@@ -103,10 +104,9 @@ def _saved_settings(batch: ImportBatch) -> CsvSettings:
     """The batch's mapping, else its profile's, else what the app detects."""
     if batch.settings:
         return CsvSettings.from_json(batch.settings)
-    if batch.profile_id:
-        profile = db.session.get(ImportProfile, batch.profile_id)
-        if profile is not None and profile.ledger_id == batch.ledger_id:
-            return CsvSettings.from_json(profile.settings)
+    profile = profile_of(batch)
+    if profile is not None:
+        return CsvSettings.from_json(profile.settings)
     return detected_settings(batch.data)
 
 

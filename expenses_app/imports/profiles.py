@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from ..extensions import db
-from ..models import ImportProfile, utcnow
+from ..models import ImportBatch, ImportProfile, utcnow
 from ..scoping import Scope, owned
 from .csv_mapping import CsvSettings
 from .csv_reader import MAX_SKIP_LINES, physical_lines
@@ -44,6 +44,16 @@ def save_profile(scope: Scope, name: str, header: str, settings: CsvSettings) ->
     profile.updated_at = utcnow()
     db.session.flush()
     return profile
+
+
+def profile_of(batch: ImportBatch) -> ImportProfile | None:
+    """The profile a batch was mapped with (None once deleted)."""
+    if batch.profile_id is None:
+        return None
+    stmt = owned(ImportProfile, ledger_id=batch.ledger_id).where(
+        ImportProfile.id == batch.profile_id
+    )
+    return db.session.scalar(stmt)
 
 
 def ledger_profiles(scope: Scope) -> list[ImportProfile]:

@@ -62,7 +62,12 @@ def read_records(text: str) -> list[QifRecord]:
 
 
 def date_text(record: QifRecord) -> str:
-    return record.fields.get("D", "").replace("'", "/").replace(" ", "")
+    """The `D` line with Quicken's year mark read: `3/27'26` is `3/27/2026`."""
+    text = record.fields.get("D", "").replace(" ", "")
+    head, mark, year = text.partition("'")
+    if mark and len(year) == 2 and year.isdigit():
+        return f"{head}/20{year}"
+    return text.replace("'", "/")
 
 
 def date_formats(records: list[QifRecord]) -> list[str]:

@@ -38,7 +38,8 @@ def finish(tx: Transaction, problems: list[str]) -> Transaction:
     text = " ".join(tx.description.split())
     tx.description = text[:DESCRIPTION_MAX_LENGTH]
     if tx.notes:
-        tx.notes = tx.notes.strip()[:NOTES_MAX_LENGTH] or None
+        notes = tx.notes.replace("\r\n", "\n").replace("\r", "\n").strip()
+        tx.notes = notes[:NOTES_MAX_LENGTH] or None
     if tx.reference:
         tx.reference = tx.reference.strip()[:255] or None
     if tx.category_name:
