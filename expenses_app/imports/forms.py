@@ -8,7 +8,7 @@ from typing import Any
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from ..form_base import AppForm
 from ..models import PAYMENT_METHOD_LABELS, PROFILE_NAME_MAX_LENGTH
@@ -72,9 +72,7 @@ class MappingForm(AppForm):
     )
     sign = SelectField("Amounts", choices=_choices(SIGN_LABELS))
     save_profile = BooleanField("Save this mapping for the next file with this header")
-    profile_name = StringField(
-        "Profile name", validators=[Optional(), Length(max=PROFILE_NAME_MAX_LENGTH)]
-    )
+    profile_name = StringField("Profile name", validators=[Length(max=PROFILE_NAME_MAX_LENGTH)])
 
     def role_fields(self) -> list[Any]:
         return [field for name, field in self._fields.items() if name.startswith("role_")]
@@ -94,9 +92,9 @@ class MappingForm(AppForm):
 
     def validate_profile_name(self, field: StringField) -> None:
         if self.save_profile.data and not (field.data or "").strip():
-            raise ValueError("Name the profile to save it.")
+            raise ValidationError("Name the profile to save it.")
         if self.save_profile.data and not self.has_header.data:
-            raise ValueError("Only a file with a header line can have a profile.")
+            raise ValidationError("Only a file with a header line can have a profile.")
 
 
 def mapping_form(columns: int, settings: CsvSettings | None, header: list[str], **kwargs):

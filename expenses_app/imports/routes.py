@@ -87,6 +87,8 @@ def _review_page(scope, batch: ImportBatch, form: CommitForm, status: int, probl
 def commit(import_id: uuid.UUID):
     batch = get_owned_or_404(ImportBatch, import_id)
     scope = require_role(batch)
+    if batch.status != "draft":
+        abort(409)
     form = CommitForm(categories=category_choices(batch.ledger_id))
     try:
         if not form.validate_on_submit():

@@ -27,7 +27,7 @@ def inspect_upload(data: bytes, max_bytes: int) -> Upload:
     at upload; a CSV's rows are counted at the mapping, once its layout is known.
     """
     if len(data) > max_bytes:
-        raise UploadError(f"The file is larger than {max_bytes // (1024 * 1024)} MB: split it.")
+        raise UploadError(f"The file is larger than {_size(max_bytes)}: split it.")
     if not data.strip():
         raise UploadError("The file is empty.")
     try:
@@ -51,3 +51,9 @@ def inspect_upload(data: bytes, max_bytes: int) -> Upload:
             "description column), OFX, QFX or QIF."
         )
     return Upload("csv", data)
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes >= 1024 * 1024:
+        return f"{n_bytes / (1024 * 1024):.3g} MB"
+    return f"{n_bytes / 1024:.3g} KB"
