@@ -40,8 +40,9 @@ class CommitChoices:
 
 def commit_import(scope: Scope, batch: ImportBatch, choices: CommitChoices) -> int:
     """Add the included lines as expenses in one go; how many (the caller commits)."""
-    if batch.status != "draft" or batch.settings is None:
+    if batch.settings is None:
         raise ImportStateError
+    _claim(batch, "draft", "committed")
     lines = _lines(batch, choices.included)
     categories = set(
         db.session.scalars(
@@ -70,11 +71,28 @@ def commit_import(scope: Scope, batch: ImportBatch, choices: CommitChoices) -> i
                 for line, value in zip(lines, values, strict=True)
             ],
         )
-    batch.status = "committed"
     batch.added_count = len(expenses)
     batch.committed_at = utcnow()
     batch.data = None
     return len(expenses)
+
+
+def _claim(batch: ImportBatch, current: str, new: str) -> None:
+    """Move the batch from `current` to `new`, or ImportStateError when it is not there.
+
+    One conditional UPDATE, so of two requests committing (or undoing) the
+    same import at once, the second waits for the first on PostgreSQL and then
+    finds nothing to claim; SQLite runs them one after the other anyway.
+    """
+    claimed = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == current)
+        .values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise ImportStateError
+    batch.status = new
 
 
 def _lines(batch: ImportBatch, included: Mapping[int, uuid.UUID | None]) -> list[ImportLine]:
@@ -145,8 +163,7 @@ def _remember(scope: Scope, chosen: list[tuple[str, uuid.UUID]]) -> None:
 
 def undo_import(batch: ImportBatch) -> int:
     """Move every expense the import added, still outside the trash, to the trash."""
-    if batch.status != "committed":
-        raise ImportStateError
+    _claim(batch, "committed", "undone")
     added = (
         owned(ImportLine, ledger_id=batch.ledger_id)
         .with_only_columns(ImportLine.expense_id)
@@ -156,7 +173,6 @@ def undo_import(batch: ImportBatch) -> int:
     expenses = list(db.session.scalars(stmt.options(selectinload(Expense.tags))))
     for expense in expenses:
         trash_expense(expense)
-    batch.status = "undone"
     return len(expenses)
 
 
