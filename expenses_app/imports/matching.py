@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Date
+from sqlalchemy import BigInteger, select
 
 from ..expenses.json_rows import JsonRows
 from ..extensions import db
@@ -41,6 +41,7 @@ class _Existing:
     date: dt.date
     cents: int
     key: str | None  # name_key of the description; None when masked for the viewer
+    deleted: bool
 
 
 def text_key(text: str | None) -> str:
@@ -51,13 +52,15 @@ def text_key(text: str | None) -> str:
 def judge(scope: Scope, transactions: Sequence[Transaction]) -> list[Verdict]:
     """A verdict per transaction, in order (the k-th identical line matches a k-th expense)."""
     spent = [tx for tx in transactions if tx.status == "new"]
-    existing = _existing(scope, spent)
+    existing = _candidates(scope, spent)
     by_reference = _by_reference(scope, spent)
-    near = _near(scope, spent)
     categories = _preselected(scope, spent)
     exact: dict[tuple, list[_Existing]] = defaultdict(list)
+    live: dict[int, list[_Existing]] = defaultdict(list)
     for row in existing:
         exact[(row.date, row.cents, row.key)].append(row)
+        if not row.deleted:
+            live[row.cents].append(row)
     used: set[uuid.UUID] = set()
     verdicts = []
     for tx in transactions:
@@ -69,8 +72,8 @@ def judge(scope: Scope, transactions: Sequence[Transaction]) -> list[Verdict]:
         if match is not None:
             used.add(match)
             verdicts.append(Verdict("duplicate", match, category))
-        elif near(tx) is not None:
-            verdicts.append(Verdict("possible_duplicate", near(tx), category))
+        elif (near := _nearest(tx, live)) is not None:
+            verdicts.append(Verdict("possible_duplicate", near, category))
         else:
             verdicts.append(Verdict("new", None, category))
     return verdicts
@@ -89,13 +92,30 @@ def _exact_match(tx, by_reference, exact, used) -> uuid.UUID | None:
     return None
 
 
-def _existing(scope: Scope, spent: Sequence[Transaction]) -> list[_Existing]:
-    """The ledger's expenses, trash included, on a (date, amount) of the file."""
-    pairs = sorted({(tx.date.isoformat(), tx.cents) for tx in spent})
-    if not pairs:
+def _nearest(tx: Transaction, live: dict[int, list[_Existing]]) -> uuid.UUID | None:
+    """The live expense of the transaction's amount closest to its date, within NEAR_DAYS."""
+    close = [
+        (abs((row.date - tx.date).days), row.date, row.id)
+        for row in live.get(tx.cents, ())
+        if abs((row.date - tx.date).days) <= NEAR_DAYS
+    ]
+    return min(close)[2] if close else None
+
+
+def _candidates(scope: Scope, spent: Sequence[Transaction]) -> list[_Existing]:
+    """The ledger's expenses (trash included) of an amount of the file, dated within the
+    file's days give or take NEAR_DAYS, oldest entry first.
+
+    The amounts go in as one JSON parameter read by an IN subquery, which
+    both databases turn into one lookup per amount in the (ledger, amount)
+    index; a join on (date, amount) pairs let SQLite scan the ledger for each.
+    """
+    if not spent:
         return []
-    keys = JsonRows([list(pair) for pair in pairs], (Date(), BigInteger()))
-    day, cents = keys.columns
+    amounts = JsonRows([[cents] for cents in sorted({tx.cents for tx in spent})], (BigInteger(),))
+    window = dt.timedelta(days=NEAR_DAYS)
+    low = min(tx.date for tx in spent) - window
+    high = max(tx.date for tx in spent) + window
     found = []
     for deleted in (False, True):
         stmt = (
@@ -108,14 +128,16 @@ def _existing(scope: Scope, spent: Sequence[Transaction]) -> list[_Existing]:
                 Expense.private,
                 Expense.user_id,
             )
-            .select_from(keys.table)
-            .join(Expense, (Expense.amount == cents) & (Expense.date == day))
+            .where(
+                Expense.amount.in_(select(amounts.columns[0]).select_from(amounts.table)),
+                Expense.date.between(low, high),
+            )
             .order_by(Expense.created_at, Expense.id)
         )
         for id_, date, amount, description, private, user_id in db.session.execute(stmt):
             masked = is_masked(private, user_id, scope.user_id)
             key = None if masked else text_key(description)
-            found.append(_Existing(id_, date, int(amount * 100), key))
+            found.append(_Existing(id_, date, int(amount * 100), key, deleted))
     return found
 
 
@@ -130,42 +152,6 @@ def _by_reference(scope: Scope, spent: Sequence[Transaction]) -> dict[str, uuid.
         .where(ImportLine.reference.in_(references), ImportLine.expense_id.is_not(None))
     )
     return dict(db.session.execute(stmt).tuples().all())
-
-
-def _near(scope: Scope, spent: Sequence[Transaction]):
-    """A function: the live expense of a transaction's amount closest to its date, if any
-    within NEAR_DAYS."""
-    window = dt.timedelta(days=NEAR_DAYS)
-    pairs = sorted({(tx.date, tx.cents) for tx in spent})
-    candidates: dict[int, list[tuple[dt.date, uuid.UUID]]] = defaultdict(list)
-    if pairs:
-        keys = JsonRows(
-            [
-                [cents, (day - window).isoformat(), (day + window).isoformat()]
-                for day, cents in pairs
-            ],
-            (BigInteger(), Date(), Date()),
-        )
-        cents, low, high = keys.columns
-        stmt = (
-            owned(Expense, ledger_id=scope.ledger_id)
-            .with_only_columns(Expense.amount, Expense.date, Expense.id)
-            .select_from(keys.table)
-            .join(Expense, (Expense.amount == cents) & Expense.date.between(low, high))
-            .distinct()
-        )
-        for amount, date, id_ in db.session.execute(stmt):
-            candidates[int(amount * 100)].append((date, id_))
-
-    def nearest(tx: Transaction) -> uuid.UUID | None:
-        close = [
-            (abs((date - tx.date).days), date, id_)
-            for date, id_ in candidates.get(tx.cents, ())
-            if abs((date - tx.date).days) <= NEAR_DAYS
-        ]
-        return min(close)[2] if close else None
-
-    return nearest
 
 
 def _preselected(scope: Scope, spent: Sequence[Transaction]):
