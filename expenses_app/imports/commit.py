@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Integer, Uuid, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from ..database import dialect_name
+from ..expenses.json_rows import JsonRows
 from ..expenses.services import ExpenseValues, create_expenses, split_tags, trash_expense
 from ..extensions import db
 from ..models import Category, Expense, ImportBatch, ImportChoice, ImportLine, utcnow
@@ -52,17 +54,9 @@ def commit_import(scope: Scope, batch: ImportBatch, choices: CommitChoices) -> i
     values = [_values(line, choices, categories) for line in lines]
     expenses = create_expenses(scope, values)
     if expenses:
-        db.session.execute(
-            update(ImportLine.__table__)
-            .where(
-                ImportLine.import_id == batch.id,
-                ImportLine.line == bindparam("line_number"),
-            )
-            .values(expense_id=bindparam("added")),
-            [
-                {"line_number": line.line, "added": expense.id}
-                for line, expense in zip(lines, expenses, strict=True)
-            ],
+        _link(
+            batch,
+            [(line.line, expense_id) for line, expense_id in zip(lines, expenses, strict=True)],
         )
         _remember(
             scope,
@@ -75,6 +69,28 @@ def commit_import(scope: Scope, batch: ImportBatch, choices: CommitChoices) -> i
     batch.committed_at = utcnow()
     batch.data = None
     return len(expenses)
+
+
+def _link(batch: ImportBatch, added: list[tuple[int, uuid.UUID]]) -> None:
+    """Each line's `expense_id`. PostgreSQL: one UPDATE ... FROM the pairs as JSON (an
+    executemany took 1.6 s for 10,000 lines there). SQLite: an executemany, which it
+    runs in C in a tenth of that, where its planner reads the JSON once per line of
+    the UPDATE ... FROM."""
+    if dialect_name() == "postgresql":
+        pairs = JsonRows([[line, new.hex] for line, new in added], (Integer(), Uuid()))
+        line, expense_id = pairs.columns
+        db.session.execute(
+            update(ImportLine.__table__)
+            .where(ImportLine.import_id == batch.id, ImportLine.line == line)
+            .values(expense_id=expense_id)
+        )
+        return
+    db.session.execute(
+        update(ImportLine.__table__)
+        .where(ImportLine.import_id == batch.id, ImportLine.line == bindparam("line_number"))
+        .values(expense_id=bindparam("added")),
+        [{"line_number": line, "added": new} for line, new in added],
+    )
 
 
 def _claim(batch: ImportBatch, current: str, new: str) -> None:
