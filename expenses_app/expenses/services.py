@@ -164,7 +164,9 @@ def create_expenses(scope: Scope, values: Sequence[ExpenseValues]) -> list[uuid.
     """
     names = {name_key(name): name for value in values for name in value.tags}
     tags = {tag.name_key: tag.id for tag in resolve_tags(scope.ledger_id, names.values())}
-    ids = [uuid.uuid4() for _ in values]
+    # Ascending ids for rows in the order given: a caller passing them in date order
+    # fills the primary key and the date indexes page after page (as the CSV import does).
+    ids = sorted(uuid.uuid4() for _ in values)
     rows = [
         {"id": expense_id, "ledger_id": scope.ledger_id, "user_id": scope.user_id} | _fields(value)
         for expense_id, value in zip(ids, values, strict=True)

@@ -45,7 +45,8 @@ def commit_import(scope: Scope, batch: ImportBatch, choices: CommitChoices) -> i
     if batch.settings is None:
         raise ImportStateError
     _claim(batch, "draft", "committed")
-    lines = _lines(batch, choices.included)
+    # In date order (see create_expenses).
+    lines = sorted(_lines(batch, choices.included), key=lambda line: (line.date, line.line))
     categories = set(
         db.session.scalars(
             owned(Category, ledger_id=scope.ledger_id).with_only_columns(Category.id)

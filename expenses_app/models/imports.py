@@ -56,6 +56,8 @@ class ImportBatch(UUIDPk, OwnedByLedger, Timestamps, Base):
         CheckConstraint(_one_of("status", IMPORT_STATUSES), name="status_valid"),
         CheckConstraint(_one_of("kind", IMPORT_KINDS), name="kind_valid"),
         Index(None, "ledger_id", "created_at"),
+        # The SET NULL when an account is deleted.
+        Index(None, "user_id"),
     )
 
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

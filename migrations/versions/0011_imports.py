@@ -68,6 +68,7 @@ def upgrade():
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_batches_ledger_id_created_at'), ['ledger_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_batches_profile_id'), ['profile_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_batches_user_id'), ['user_id'], unique=False)
 
     op.create_table('import_choices',
     sa.Column('text_key', sa.String(length=200), nullable=False),
@@ -130,6 +131,7 @@ def downgrade():
 
     op.drop_table('import_choices')
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_batches_user_id'))
         batch_op.drop_index(batch_op.f('ix_import_batches_profile_id'))
         batch_op.drop_index(batch_op.f('ix_import_batches_ledger_id_created_at'))
 
