@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from expenses_app.extensions import db
 from expenses_app.models import Expense, ImportBatch, ImportLine, ImportProfile
@@ -332,3 +333,19 @@ def test_a_viewer_cannot_upload_and_a_stranger_sees_nothing(app, client):
     post_form(client, f"/ledgers/{alice.id}/switch", page="/")
     assert client.get("/imports/new").status_code == 403
     assert client.get("/imports/").status_code == 200
+
+
+def test_control_characters_and_long_tags_are_cleaned_not_fatal(app, client, logged_in):
+    data = (
+        "Date,Description,Amount,Tags\n"
+        f'2026-03-02,"Bell\x07and\x1bescape",-3.50,"{"t" * 60}, short, {"u" * 45}"\n'
+    ).encode()
+    committed(app, client, logged_in, data)
+    with app.app_context():
+        expense = db.session.scalar(
+            select(Expense)
+            .options(selectinload(Expense.tags))
+            .where(Expense.ledger_id == logged_in.id)
+        )
+        assert expense.description == "Bell and escape"
+        assert sorted(tag.name for tag in expense.tags) == ["short", "t" * 40, "u" * 40]

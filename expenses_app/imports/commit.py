@@ -14,7 +14,16 @@ from ..database import dialect_name
 from ..expenses.json_rows import JsonRows
 from ..expenses.services import ExpenseValues, create_expenses, split_tags, trash_expense
 from ..extensions import db
-from ..models import Category, Expense, ImportBatch, ImportChoice, ImportLine, utcnow
+from ..models import (
+    TAG_MAX_LENGTH,
+    TAGS_PER_EXPENSE,
+    Category,
+    Expense,
+    ImportBatch,
+    ImportChoice,
+    ImportLine,
+    utcnow,
+)
 from ..scoping import Scope, owned
 from .matching import text_key
 
@@ -145,9 +154,16 @@ def _values(line: ImportLine, choices: CommitChoices, categories: set[uuid.UUID]
         category_id=category,
         description=line.description,
         payment_method=choices.payment_method,
-        tags=split_tags(line.tags),
+        tags=_tags(line.tags),
         notes=line.notes,
     )
+
+
+def _tags(text: str | None) -> list[str]:
+    """The line's tags within the form's limits: each cut to TAG_MAX_LENGTH, at most
+    TAGS_PER_EXPENSE (a statement's column is not checked like the form)."""
+    cut = ",".join(name[:TAG_MAX_LENGTH] for name in split_tags(text))
+    return split_tags(cut)[:TAGS_PER_EXPENSE]
 
 
 def _remember(scope: Scope, chosen: list[tuple[str, uuid.UUID]]) -> None:

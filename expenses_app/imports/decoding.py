@@ -84,4 +84,4 @@ def looks_binary(text: str) -> bool:
     if "\x00" in sample:
         return True
     controls = sum(1 for char in sample if ord(char) < 32 and char not in "\t\r\n\f")
-    return controls > len(sample) // 100
+    return controls > max(4, len(sample) // 100)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from ..models import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 
 MAX_TRANSACTIONS = 10_000
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -33,9 +36,21 @@ class Transaction:
         return "income" if self.cents is not None and self.cents < 0 else "new"
 
 
+def _plain(text: str | None) -> str | None:
+    """`text` without control characters (PostgreSQL cannot store NUL, and the edit form
+    refuses the others): each becomes a space, line breaks aside."""
+    return None if text is None else _CONTROLS.sub(" ", text)
+
+
 def finish(tx: Transaction, problems: list[str]) -> Transaction:
     """`tx` with the contract's limits applied and every problem found gathered in `error`."""
-    text = " ".join(tx.description.split())
+    tx.notes, tx.reference, tx.category_name, tx.tags = (
+        _plain(tx.notes),
+        _plain(tx.reference),
+        _plain(tx.category_name),
+        _plain(tx.tags),
+    )
+    text = " ".join(_CONTROLS_AND_BREAKS.sub(" ", tx.description).split())
     tx.description = text[:DESCRIPTION_MAX_LENGTH]
     if tx.notes:
         notes = tx.notes.replace("\r\n", "\n").replace("\r", "\n").strip()
