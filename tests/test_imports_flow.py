@@ -349,3 +349,23 @@ def test_control_characters_and_long_tags_are_cleaned_not_fatal(app, client, log
         )
         assert expense.description == "Bell and escape"
         assert sorted(tag.name for tag in expense.tags) == ["short", "t" * 40, "u" * 40]
+
+
+def test_a_wrong_encoding_or_delimiter_is_shown_and_changes_nothing(app, client, logged_in):
+    batch = import_id(upload(client, "de_girokonto_cp1252.csv"))
+    wrong = submit_mapping(client, batch, encoding="utf-8")
+    assert wrong.status_code == 422
+    assert "is not UTF-8 text" in wrong.get_data(as_text=True)
+    preview = submit_mapping(client, batch, delimiter="tab", preview="1")
+    assert preview.status_code == 200 and 'name="role_1"' not in preview.get_data(as_text=True)
+    mojibake = submit_mapping(client, batch, encoding="utf-16", preview="1")
+    assert mojibake.status_code == 200 and "Auftraggeber" not in mojibake.get_data(as_text=True)
+    assert client.get(f"/imports/{batch}").status_code == 302
+    assert submit_mapping(client, batch).status_code == 302
+
+
+def test_a_qif_subcategory_selects_its_parent_category(app, client, logged_in):
+    data = b"!Type:Bank\nD03/25/2026\nT-9.99\nPGROCER\nLFood:Groceries\n^\n"
+    batch = import_id(upload(client, "sub.qif", data))
+    food = str(category_id(app, logged_in.id, "Food"))
+    assert f'<option value="{food}" selected>Food</option>' in review_page(client, batch)

@@ -176,8 +176,10 @@ def _preselected(scope: Scope, spent: Sequence[Transaction]):
         remembered = dict(db.session.execute(stmt).tuples().all())
 
     def category(tx: Transaction) -> uuid.UUID | None:
-        if tx.category_name and name_key(tx.category_name) in names:
-            return names[name_key(tx.category_name)]
+        # QIF and some banks write subcategories as `Food:Groceries`.
+        for name in (tx.category_name, (tx.category_name or "").split(":")[0]):
+            if name and name_key(name) in names:
+                return names[name_key(name)]
         return remembered.get(text_key(tx.description))
 
     return category
