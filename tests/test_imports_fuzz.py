@@ -137,3 +137,69 @@ def test_truncated_ofx_and_qif_never_fail(app, client, logged_in, name):
         assert response.status_code in {302, 422}
         if response.status_code == 302:
             walk(app, client, logged_in, import_id(response))
+
+
+def ofx_document(transactions: list[tuple[dt.date, int, str]], xml: bool) -> bytes:
+    """An OFX bank statement, 1.x SGML (elements unclosed) or 2.x XML."""
+
+    def element(tag: str, value: str) -> str:
+        escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f"<{tag}>{escaped}</{tag}>" if xml else f"<{tag}>{escaped}\n"
+
+    body = "".join(
+        "<STMTTRN>"
+        + element("TRNTYPE", "DEBIT" if amount < 0 else "CREDIT")
+        + element("DTPOSTED", f"{day:%Y%m%d}120000")
+        + element(
+            "TRNAMT", f"{'-' if amount < 0 else ''}{abs(amount) // 100}.{abs(amount) % 100:02d}"
+        )
+        + element("FITID", f"F{n}")
+        + element("NAME", " ".join(name.split()) or "x")
+        + "</STMTTRN>\n"
+        for n, (day, amount, name) in enumerate(transactions)
+    )
+    head = (
+        '<?xml version="1.0"?>\n<?OFX OFXHEADER="200"?>\n'
+        if xml
+        else "OFXHEADER:100\nDATA:OFXSGML\n\n"
+    )
+    return (
+        head + f"<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><BANKTRANLIST>\n{body}"
+        "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n"
+    ).encode("utf-8")
+
+
+def qif_document(transactions: list[tuple[dt.date, int, str]]) -> bytes:
+    records = "".join(
+        f"D{day:%m/%d/%Y}\nT{amount / 100:.2f}\nP{' '.join(name.split())}\n^\n"
+        for day, amount, name in transactions
+    )
+    return ("!Type:Bank\n" + records).encode("utf-8")
+
+
+printable = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=25)
+transactions = st.lists(
+    st.tuples(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), cents, printable),
+    min_size=1,
+    max_size=10,
+)
+
+
+@FUZZ
+@given(rows=transactions, kind=st.sampled_from(["ofx1", "ofx2", "qif"]))
+def _well_formed_ofx_and_qif(app, client, user, rows, kind):
+    data = qif_document(rows) if kind == "qif" else ofx_document(rows, xml=kind == "ofx2")
+    response = upload(client, f"fuzz.{kind[:3]}", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    batch = import_id(response)
+    if client.get(f"/imports/{batch}").status_code == 200:
+        statuses = line_statuses(review_page(client, batch))
+        assert sorted(statuses) == list(range(1, len(rows) + 1))
+        assert [statuses[n + 1] == "income" for n in range(len(rows))] == [
+            amount > 0 for _, amount, _ in rows
+        ]
+    walk(app, client, user, batch)
+
+
+def test_random_well_formed_ofx_and_qif_are_read_whole(app, client, logged_in):
+    _well_formed_ofx_and_qif(app, client, logged_in)
