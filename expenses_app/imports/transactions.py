@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..models import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 
 MAX_TRANSACTIONS = 10_000
+NO_DESCRIPTION = "(no description)"
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -51,7 +52,8 @@ def finish(tx: Transaction, problems: list[str]) -> Transaction:
         _plain(tx.tags),
     )
     text = " ".join(_CONTROLS_AND_BREAKS.sub(" ", tx.description).split())
-    tx.description = text[:DESCRIPTION_MAX_LENGTH]
+    # The contract's errors are the date and the amount; an expense needs some text.
+    tx.description = text[:DESCRIPTION_MAX_LENGTH] or NO_DESCRIPTION
     if tx.notes:
         notes = tx.notes.replace("\r\n", "\n").replace("\r", "\n").strip()
         tx.notes = notes[:NOTES_MAX_LENGTH] or None
@@ -61,8 +63,6 @@ def finish(tx: Transaction, problems: list[str]) -> Transaction:
         tx.category_name = " ".join(tx.category_name.split())[:200] or None
     if tx.cents == 0:
         problems.append("the amount is zero")
-    if not text and not problems:
-        problems.append("the description is empty")
     if tx.date is None and not problems:
         problems.append("the date is missing")
     if problems:
