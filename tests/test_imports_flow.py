@@ -369,3 +369,15 @@ def test_a_qif_subcategory_selects_its_parent_category(app, client, logged_in):
     batch = import_id(upload(client, "sub.qif", data))
     food = str(category_id(app, logged_in.id, "Food"))
     assert f'<option value="{food}" selected>Food</option>' in review_page(client, batch)
+
+
+def test_without_a_payment_method_the_expenses_are_debit_card_payments(app, client, logged_in):
+    batch = import_id(upload(client, "bank_v1.ofx"))
+    default = str(category_id(app, logged_in.id, "Bills"))
+    fields = {"include_1": "1", "default_category": default}
+    assert (
+        post_form(client, f"/imports/{batch}/commit", fields, page=f"/imports/{batch}").status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.scalars(select(Expense.payment_method)).all() == ["debit_card"]
