@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import BigInteger, Boolean, Date, String, Text, Uuid, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Expense, Tag, expense_tags, name_key, utcnow
+from ..models import Expense, Tag, UTCDateTime, expense_tags, name_key, utcnow
 from ..scoping import Scope, owned
 from ..versioning import check_version, flush_edit
+from .json_rows import JsonRows
 
 
 @dataclass(frozen=True)
@@ -168,16 +169,62 @@ def create_expenses(scope: Scope, values: Sequence[ExpenseValues]) -> list[uuid.
     # fills the primary key and the date indexes page after page (as the CSV import does).
     ids = sorted(uuid.uuid4() for _ in values)
     rows = [
-        {"id": expense_id, "ledger_id": scope.ledger_id, "user_id": scope.user_id} | _fields(value)
+        [
+            expense_id.hex,
+            int(value.amount * 100),
+            value.date.isoformat(),
+            value.category_id.hex,
+            value.description,
+            value.payment_method,
+            value.notes or None,
+            value.private,
+        ]
         for expense_id, value in zip(ids, values, strict=True)
     ]
     links = [
-        {"expense_id": expense_id, "tag_id": tags[name_key(name)]}
+        [expense_id.hex, tags[name_key(name)].hex]
         for expense_id, value in zip(ids, values, strict=True)
         for name in value.tags
     ]
     if rows:
-        db.session.execute(insert(Expense), rows)
+        _insert_json(scope, rows)
     if links:
-        db.session.execute(insert(expense_tags), links)
+        pairs = JsonRows(links, (Uuid(), Uuid()))
+        db.session.execute(
+            insert(expense_tags).from_select(
+                ["expense_id", "tag_id"], select(*pairs.columns).select_from(pairs.table)
+            )
+        )
     return ids
+
+
+# What each row of `create_expenses`' JSON holds, in order (values as SQLite stores them).
+_JSON_COLUMNS = {
+    "id": Uuid(),
+    "amount_cents": BigInteger(),
+    "date": Date(),
+    "category_id": Uuid(),
+    "description": String(),
+    "payment_method": String(),
+    "notes": Text(),
+    "private": Boolean(),
+}
+
+
+def _insert_json(scope: Scope, rows: list[list]) -> None:
+    """One INSERT ... SELECT of the rows sent as one JSON parameter (see json_rows.py)."""
+    now = literal(utcnow(), UTCDateTime())
+    values = JsonRows(rows, list(_JSON_COLUMNS.values()))
+    db.session.execute(
+        insert(Expense.__table__).from_select(
+            [*_JSON_COLUMNS, "ledger_id", "user_id", "created_at", "updated_at", "version"],
+            select(
+                *values.columns,
+                literal(scope.ledger_id, Uuid()),
+                literal(scope.user_id, Uuid()),
+                now,
+                now,
+                literal(1),
+            ).select_from(values.table),
+        )
+    )
