@@ -15,6 +15,7 @@ from .categories import bp as categories_bp
 from .dashboard import bp as dashboard_bp
 from .expenses import bp as expenses_bp
 from .health import bp as health_bp
+from .imports import bp as imports_bp  # issue 13
 from .ledgers.invite_routes import bp as invites_bp
 from .ledgers.routes import bp as ledgers_bp
 from .reports import bp as reports_bp
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
         password_reset_bp,  # issue 15
         login_sessions_bp,  # issue 15
         tokens_bp,
+        imports_bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

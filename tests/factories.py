@@ -23,11 +23,17 @@ from expenses_app.auth.passwords import hash_password
 from expenses_app.auth.services import normalise_email
 from expenses_app.categories.services import ensure_default_categories
 from expenses_app.extensions import db
+from expenses_app.imports.commit import CommitChoices, commit_import
+from expenses_app.imports.csv_mapping import CsvSettings
+from expenses_app.imports.flow import prepare
+from expenses_app.imports.profiles import save_profile
+from expenses_app.imports.store import create_batch
 from expenses_app.models import (
     PERSONAL_LEDGER_NAME,
     Budget,
     Category,
     Expense,
+    ImportBatch,
     Ledger,
     LedgerMember,
     Receipt,
@@ -251,3 +257,43 @@ def make_api_token(
             issued.row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
         db.session.commit()
         return issued.row.id, issued.token
+
+
+# --- statement imports (issue 13) ----------------------------------------------
+
+SAMPLE_OFX = (
+    b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS>"
+    b"<BANKTRANLIST><STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260303<TRNAMT>-42.17<FITID>F1"
+    b"<NAME>Sample shop</STMTTRN></BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>"
+)
+
+
+def make_import(app: Flask, user_id: uuid.UUID, data: bytes = SAMPLE_OFX) -> uuid.UUID:
+    """A draft import of an OFX statement (its lines read and judged) in the user's ledger."""
+    with app.app_context():
+        batch = create_batch(personal_scope(user_id), "sample.ofx", "ofx", data)
+        prepare(personal_scope(user_id), batch)
+        db.session.commit()
+        return batch.id
+
+
+def make_import_profile(
+    app: Flask, user_id: uuid.UUID, header: str = "Date,Text,Amount"
+) -> uuid.UUID:
+    """A saved mapping for files whose header is `header`."""
+    settings = CsvSettings("utf-8", ",", 0, True, ("date", "description", "amount"), "YYYY-MM-DD")
+    with app.app_context():
+        profile = save_profile(personal_scope(user_id), "Sample bank", header, settings)
+        db.session.commit()
+        return profile.id
+
+
+def make_committed_import(app: Flask, user_id: uuid.UUID, category: str = "Food") -> uuid.UUID:
+    """A committed import of SAMPLE_OFX: its expense added and its category remembered."""
+    batch_id = make_import(app, user_id)
+    choices = CommitChoices({1: None}, category_id(app, user_id, category), "debit_card")
+    with app.app_context():
+        batch = db.session.get_one(ImportBatch, batch_id)
+        commit_import(personal_scope(user_id), batch, choices)
+        db.session.commit()
+    return batch_id

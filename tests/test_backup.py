@@ -45,7 +45,9 @@ from .factories import (
     make_api_token,
     make_budget,
     make_category,
+    make_committed_import,
     make_expense,
+    make_import_profile,
     make_user,
 )
 from .url_map import make_invite
@@ -68,6 +70,9 @@ def seed_everything(app: Flask) -> None:
     # A shared ledger: Bob in Alice's, with a private expense there and an invitation.
     add_member(app, alice.id, bob.id, "member")
     make_expense(app, bob.id, ledger_id=alice.id, amount="7.77", private=True, tags=("secret",))
+    # Issue 13: a committed statement import (its stored file is dropped at commit) and a profile.
+    make_committed_import(app, bob.id)
+    make_import_profile(app, bob.id)
     make_invite(app, alice.id, role="viewer")
     # Issue 16: an API token, and a POST's first answer kept for its Idempotency-Key.
     make_api_token(app, alice.id)
@@ -142,7 +147,8 @@ def test_backup_then_restore_into_the_other_database_reproduces_every_row(
     with target.app_context():
         receipt = db.session.scalar(select(Receipt))
         assert receipt.data == RECEIPT_BYTES
-        assert db.session.scalar(select(func.sum(Expense.amount))) == Decimal("10000000020.11")
+        # 42.17: the expense the seeded statement import added.
+        assert db.session.scalar(select(func.sum(Expense.amount))) == Decimal("10000000062.28")
     second = tmp_path / "again.zip"
     assert target.test_cli_runner().invoke(args=["backup", str(second)]).exit_code == 0
     tables = {t["name"]: (t["rows"], t["sha256"]) for t in manifest_of(path)["tables"]}
@@ -282,7 +288,8 @@ def test_sqlite_search_index_is_left_out_of_backups_and_rebuilt_by_restore(
     with target.app_context():
         expenses = db.session.execute(select(*(Expense.__table__.c[c.name] for c in copied)))
         copies = db.session.execute(select(*copied)).all()
-        assert sorted(copies) == sorted(expenses) and len(copies) == 4
+        # Four seeded expenses and the one the seeded statement import added (issue 13).
+        assert sorted(copies) == sorted(expenses) and len(copies) == 5
         indexed = db.session.scalar(
             select(func.count())
             .select_from(search_text)

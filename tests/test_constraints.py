@@ -25,7 +25,14 @@ from expenses_app.models import (
 )
 
 from .conftest import login
-from .factories import category_id, make_budget, make_expense, make_user
+from .factories import (
+    category_id,
+    make_budget,
+    make_committed_import,
+    make_expense,
+    make_import_profile,
+    make_user,
+)
 from .url_map import make_invite
 
 
@@ -214,6 +221,9 @@ def give_everything(app: Flask, user_id: uuid.UUID) -> None:
             )
         )
         db.session.commit()
+    # Issue 13: a committed statement import (batch, lines, remembered category), a profile.
+    make_committed_import(app, user_id)
+    make_import_profile(app, user_id)
 
 
 def test_deleting_a_ledger_removes_everything_in_it_and_nothing_else(app):

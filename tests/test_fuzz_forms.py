@@ -274,6 +274,30 @@ FORM_TARGETS: dict[str, Target] = {
         valid={"name": "Fuzz", "scope": "read", "expires": "30d", "password": "user:password"},
     ),
     "tokens.revoke": Target(),
+    # Issue 13: statement imports (the readers have their own fuzz in test_imports_fuzz.py).
+    "imports.new": Target(files={"file": csv_files()}, valid_files={"file": VALID_CSV}),
+    "imports.mapping_page": Target(
+        {
+            "encoding": one_of_values("utf-8", "cp1252", "utf-32"),
+            "delimiter": one_of_values(",", ";", "tab", "x"),
+            "skip_lines": integers,
+            "role_0": one_of_values("date", "amount", "ignore", "bogus"),
+            "date_format": one_of_values("YYYY-MM-DD", "DD/MM/YYYY", "x"),
+            "sign": one_of_values("negative_is_expense", "x"),
+        }
+    ),
+    "imports.commit": Target(
+        {
+            "include_1": one_of_values("1", ""),
+            "category_1": ids("category_id"),
+            "default_category": ids("category_id"),
+            "payment_method": one_of_values("debit_card", "bitcoin"),
+        },
+        valid={"include_1": "1", "default_category": "own:category_id"},
+    ),
+    "imports.undo": Target(),
+    "imports.discard": Target(),
+    "imports.delete_profile_view": Target(),
 }
 # Endpoints whose attempts are limited: 429 is a handled answer there.
 THROTTLED = {"auth.login", "password_reset.forgot", "two_factor.verify"}

@@ -24,6 +24,8 @@ from .factories import (
     make_budget,
     make_category,
     make_expense,
+    make_import,
+    make_import_profile,
     make_login_session,
     make_receipt,
 )
@@ -154,4 +156,6 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
         "invite_id": [make_invite(app, user_id)],
         "session_id": [make_login_session(app, user_id)],  # issue 15
         "token_id": [make_api_token(app, user_id)[0]],
+        "import_id": [make_import(app, user_id)],  # issue 13
+        "profile_id": [make_import_profile(app, user_id)],  # issue 13
     }

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import delete
 
 from ..extensions import db
+from ..imports.store import DRAFT_LIFETIME, purge_drafts  # issue 13
 from ..models import Expense, utcnow
 
 
@@ -43,3 +44,7 @@ def purge_trash_command(days: int | None) -> None:
     db.session.commit()
     noun = "expense" if count == 1 else "expenses"
     click.echo(f"Purged {count} {noun} that had been in the trash for more than {days} days.")
+    # Issue 13: import drafts (and their stored files) older than seven days go too.
+    drafts = purge_drafts(utcnow())
+    db.session.commit()
+    click.echo(f"Deleted {drafts} import drafts older than {DRAFT_LIFETIME.days} days.")

@@ -49,6 +49,13 @@ from .expense import (
     payment_method_label,
 )
 from .expense_search import SearchRow
+from .imports import (  # issue 13: bank statement import
+    PROFILE_NAME_MAX_LENGTH,
+    ImportBatch,
+    ImportChoice,
+    ImportLine,
+    ImportProfile,
+)
 from .ledger import (
     INVITE_LIFETIME,
     INVITE_ROLES,
@@ -100,6 +107,7 @@ __all__ = [
     "PAYMENT_METHODS",
     "PAYMENT_METHOD_LABELS",
     "PERIODS",
+    "PROFILE_NAME_MAX_LENGTH",
     "RECEIPT_FILENAME_MAX_LENGTH",
     "TAGS_PER_EXPENSE",
     "TAG_MAX_LENGTH",
@@ -110,6 +118,10 @@ __all__ = [
     "Category",
     "Expense",
     "ExpenseMonthTotal",
+    "ImportBatch",
+    "ImportChoice",
+    "ImportLine",
+    "ImportProfile",
     "Ledger",
     "LedgerInvite",
     "LedgerMember",
