@@ -12,6 +12,7 @@ from .expenses import bp as expenses_bp
 from .health import bp as health_bp
 from .ledgers.invite_routes import bp as invites_bp
 from .ledgers.routes import bp as ledgers_bp
+from .recurring import bp as recurring_bp  # issue 14
 from .reports import bp as reports_bp
 
 
@@ -26,5 +27,6 @@ def register_blueprints(app: Flask) -> None:
         ledgers_bp,
         invites_bp,
         health_bp,
+        recurring_bp,
     ):
         app.register_blueprint(blueprint)

@@ -207,3 +207,47 @@ def add_member(app: Flask, ledger_id: uuid.UUID, user_id: uuid.UUID, role: str =
 def personal_scope(user_id: uuid.UUID, role: str = "owner") -> Scope:
     """The scope of `user_id` in their personal ledger (whose id is theirs), for services."""
     return Scope(user_id, user_id, role)
+
+
+# --- recurring expenses (issue 14) ----------------------------------------------
+
+
+def make_rule(
+    app: Flask,
+    user_id: uuid.UUID,
+    *,
+    amount: str = "950.00",
+    description: str = "Rent",
+    category: str = "Bills",
+    frequency: str = "monthly",
+    interval: int = 1,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    mode: str = "auto",
+    private: bool = False,
+    tags: tuple[str, ...] = (),
+    ledger_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """A recurring rule made through the rule service (nothing posted yet)."""
+    from expenses_app.recurring.services import RuleValues, create_rule
+
+    ledger_id = ledger_id or user_id
+    with app.app_context():
+        cat_id = category_id(app, ledger_id, category)
+        rule = create_rule(
+            Scope(ledger_id, user_id, "member"),
+            RuleValues(
+                amount=Decimal(amount),
+                category_id=cat_id,
+                description=description,
+                frequency=frequency,
+                interval=interval,
+                start_date=start_date or dt.date.today(),
+                end_date=end_date,
+                mode=mode,
+                tags=tags,
+                private=private,
+            ),
+        )
+        db.session.commit()
+        return rule.id

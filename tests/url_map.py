@@ -19,7 +19,7 @@ from expenses_app.extensions import db
 from expenses_app.models import LedgerInvite, Tag
 from expenses_app.tokens import new_token, token_hash
 
-from .factories import make_budget, make_category, make_expense, make_receipt
+from .factories import make_budget, make_category, make_expense, make_receipt, make_rule
 
 # Endpoints anyone may reach without logging in, each for a reason:
 PUBLIC_ENDPOINTS = {
@@ -128,4 +128,5 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
         "ledger_id": [user_id],
         "user_id": [user_id],
         "invite_id": [make_invite(app, user_id)],
+        "rule_id": [make_rule(app, user_id, category="Isolated")],  # issue 14
     }

@@ -49,6 +49,13 @@ from .ledger import (
 )
 from .month_total import HIDDEN, PUBLIC, ExpenseMonthTotal
 from .rate_limit import RateLimitCounter
+from .recurring import (  # issue 14
+    FREQUENCIES,
+    MAX_INTERVAL,
+    MODES,
+    RecurringOccurrence,
+    RecurringRule,
+)
 from .types import Money, UTCDateTime, utcnow
 from .user import (
     EMAIL_MAX_LENGTH,
@@ -113,4 +120,10 @@ __all__ = [
     "stored_columns",
     "stored_tables",
     "utcnow",
+    # issue 14
+    "FREQUENCIES",
+    "MAX_INTERVAL",
+    "MODES",
+    "RecurringOccurrence",
+    "RecurringRule",
 ]

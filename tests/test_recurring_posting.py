@@ -1,0 +1,339 @@
+"""Recurring expenses posted through the contract: catch-up, month ends, 29 February,
+interval, end date, skip, confirm mode, edit and delete, exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, select
+
+from expenses_app.extensions import db
+from expenses_app.models import Expense, RecurringOccurrence, RecurringRule
+
+from .conftest import post_form
+from .factories import category_id, make_rule
+
+TODAY = dt.date(2026, 5, 15)
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """The server's date, movable: `today.set(date)`."""
+
+    class Today:
+        value = TODAY
+
+        def set(self, date: dt.date) -> None:
+            self.value = date
+
+    holder = Today()
+    monkeypatch.setattr("expenses_app.clock.today", lambda: holder.value)
+    return holder
+
+
+def rule_form(app, user_id, **fields) -> dict:
+    form = {
+        "amount": "950.00",
+        "category_id": str(category_id(app, user_id, "Bills")),
+        "description": "Rent",
+        "payment_method": "bank_transfer",
+        "tags": "home, rent",
+        "notes": "",
+        "frequency": "monthly",
+        "interval": "1",
+        "start_date": "2026-02-01",
+        "end_date": "",
+        "mode": "auto",
+    }
+    form.update(fields)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def posted(app, rule_id=None) -> list[tuple[dt.date, Decimal, str]]:
+    """The live expenses (date, amount, description), by date."""
+    with app.app_context():
+        stmt = select(Expense.date, Expense.amount, Expense.description).where(
+            Expense.deleted_at.is_(None)
+        )
+        if rule_id is not None:
+            stmt = stmt.where(Expense.recurring_rule_id == rule_id)
+        return sorted(db.session.execute(stmt.order_by(Expense.date)).all())
+
+
+def dates(app, rule_id=None) -> list[dt.date]:
+    return [row[0] for row in posted(app, rule_id)]
+
+
+def the_rule(app) -> RecurringRule:
+    with app.app_context():
+        return db.session.scalars(select(RecurringRule)).one()
+
+
+def test_a_rule_started_three_months_ago_posts_every_missed_month_on_the_next_page(
+    app, client, logged_in, today
+):
+    response = post_form(client, "/recurring/new", rule_form(app, logged_in.id))
+    assert response.status_code == 302
+    assert client.get("/expenses/").status_code == 200
+
+    assert dates(app) == [dt.date(2026, m, 1) for m in (2, 3, 4, 5)]
+    rule = the_rule(app)
+    assert rule.next_date == dt.date(2026, 6, 1)
+    with app.app_context():
+        expense = db.session.scalars(select(Expense).limit(1)).one()
+        assert (expense.user_id, expense.payment_method) == (logged_in.id, "bank_transfer")
+        assert expense.recurring_rule_id == rule.id and expense.occurrence_date == expense.date
+
+
+def test_catch_up_after_a_gap_of_three_months(app, client, logged_in, today):
+    post_form(client, "/recurring/new", rule_form(app, logged_in.id, start_date="2026-05-10"))
+    client.get("/")
+    assert dates(app) == [dt.date(2026, 5, 10)]
+    today.set(dt.date(2026, 8, 20))
+    client.get("/")
+    assert dates(app) == [dt.date(2026, m, 10) for m in (5, 6, 7, 8)]
+
+
+def test_a_rule_on_the_31st_posts_on_the_last_day_of_shorter_months(app, client, logged_in, today):
+    today.set(dt.date(2024, 7, 1))
+    post_form(client, "/recurring/new", rule_form(app, logged_in.id, start_date="2024-01-31"))
+    client.get("/")
+    assert dates(app) == [
+        dt.date(2024, 1, 31),
+        dt.date(2024, 2, 29),
+        dt.date(2024, 3, 31),
+        dt.date(2024, 4, 30),
+        dt.date(2024, 5, 31),
+        dt.date(2024, 6, 30),
+    ]
+
+
+def test_a_yearly_rule_on_29_february_posts_on_28_february_in_other_years(
+    app, client, logged_in, today
+):
+    today.set(dt.date(2029, 3, 1))
+    form = rule_form(app, logged_in.id, start_date="2024-02-29", frequency="yearly")
+    post_form(client, "/recurring/new", form)
+    client.get("/")
+    assert dates(app) == [
+        dt.date(2024, 2, 29),
+        dt.date(2025, 2, 28),
+        dt.date(2026, 2, 28),
+        dt.date(2027, 2, 28),
+        dt.date(2028, 2, 29),
+        dt.date(2029, 2, 28),
+    ]
+
+
+def test_interval_and_inclusive_end_date(app, client, logged_in, today):
+    form = rule_form(
+        app,
+        logged_in.id,
+        frequency="weekly",
+        interval="2",
+        start_date="2026-04-01",
+        end_date="2026-04-29",
+    )
+    post_form(client, "/recurring/new", form)
+    client.get("/")
+    assert dates(app) == [dt.date(2026, 4, 1), dt.date(2026, 4, 15), dt.date(2026, 4, 29)]
+    assert the_rule(app).next_date is None
+
+
+def test_the_command_posts_as_of_its_date_and_prints_what_it_posted(app, runner, logged_in):
+    make_rule(app, logged_in.id, start_date=dt.date(2026, 1, 5), description="Phone")
+    result = runner.invoke(args=["recurring", "run", "--date", "2026-03-05"])
+    assert result.exit_code == 0, result.output
+    assert "2026-01-05" in result.output and "2026-03-05" in result.output
+    assert "Posted 3 recurring expenses" in result.output
+    again = runner.invoke(args=["recurring", "run", "--date", "2026-03-05"])
+    assert "Posted 0 recurring expenses" in again.output
+    assert len(dates(app)) == 3
+
+
+def test_the_command_refuses_a_malformed_date(app, runner, logged_in):
+    make_rule(app, logged_in.id, start_date=dt.date(2026, 1, 5))
+    result = runner.invoke(args=["recurring", "run", "--date", "5 March"])
+    assert result.exit_code != 0
+    assert dates(app) == []
+
+
+def test_a_skipped_date_is_never_posted(app, client, logged_in, today):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 5, 20))
+    assert (
+        post_form(
+            client, f"/recurring/{rule_id}/skip", {"date": "2026-06-20"}, page="/recurring/"
+        ).status_code
+        == 302
+    )
+    today.set(dt.date(2026, 7, 25))
+    client.get("/")
+    assert dates(app) == [dt.date(2026, 5, 20), dt.date(2026, 7, 20)]
+    with app.app_context():
+        statuses = dict(
+            db.session.execute(
+                select(RecurringOccurrence.occurrence_date, RecurringOccurrence.status)
+            ).all()
+        )
+    assert statuses[dt.date(2026, 6, 20)] == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [
+        ("2026-06-11", "not on this rule"),
+        ("2026-05-10", "already posted"),
+        ("not a date", "Not a valid date"),
+    ],
+)
+def test_a_skip_of_a_date_that_is_not_open_is_refused_with_a_message(
+    app, client, logged_in, today, date, message
+):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 5, 10))
+    client.get("/")
+    before = dates(app)
+    response = post_form(client, f"/recurring/{rule_id}/skip", {"date": date}, page="/recurring/")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(RecurringOccurrence.id).where(RecurringOccurrence.status == "skipped")
+            )
+            is None
+        )
+    assert dates(app) == before
+
+
+def test_confirm_mode_waits_for_post_or_skip(app, client, logged_in, today):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 3, 15), mode="confirm")
+    html = client.get("/recurring/").get_data(as_text=True)
+    assert dates(app) == []
+    for month in ("03", "04", "05"):
+        assert f'data-date="2026-{month}-15"' in html
+    assert 'data-date="2026-06-15"' not in html
+
+    post_form(client, f"/recurring/{rule_id}/post", {"date": "2026-04-15"}, page="/recurring/")
+    post_form(client, f"/recurring/{rule_id}/skip", {"date": "2026-03-15"}, page="/recurring/")
+    assert dates(app) == [dt.date(2026, 4, 15)]
+    html = client.get("/recurring/").get_data(as_text=True)
+    assert 'data-date="2026-05-15"' in html and 'data-date="2026-04-15"' not in html
+    assert the_rule(app).next_date == dt.date(2026, 5, 15)
+
+    refused = post_form(
+        client, f"/recurring/{rule_id}/post", {"date": "2026-06-15"}, page="/recurring/"
+    )
+    assert refused.status_code == 422 and "not due yet" in refused.get_data(as_text=True)
+    twice = post_form(
+        client, f"/recurring/{rule_id}/post", {"date": "2026-04-15"}, page="/recurring/"
+    )
+    assert twice.status_code == 422
+    assert dates(app) == [dt.date(2026, 4, 15)]
+
+
+def test_posting_an_auto_rules_date_by_hand_is_refused(app, client, logged_in, today):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 6, 1))
+    response = post_form(
+        client, f"/recurring/{rule_id}/post", {"date": "2026-06-01"}, page="/recurring/"
+    )
+    assert response.status_code == 422
+    assert dates(app) == []
+
+
+def test_editing_a_rule_changes_only_dates_not_posted_yet(app, client, logged_in, today):
+    post_form(client, "/recurring/new", rule_form(app, logged_in.id))
+    client.get("/")
+    rule = the_rule(app)
+    form = rule_form(app, logged_in.id, amount="1000.00", description="New rent")
+    form["version"] = str(rule.version)
+    response = post_form(client, f"/recurring/{rule.id}/edit", form)
+    assert response.status_code == 302
+    today.set(dt.date(2026, 6, 1))
+    client.get("/")
+    rows = posted(app)
+    assert [r[1] for r in rows] == [Decimal("950.00")] * 4 + [Decimal("1000.00")]
+    assert rows[-1] == (dt.date(2026, 6, 1), Decimal("1000.00"), "New rent")
+
+
+def test_moving_the_day_of_a_rule_that_posted_does_not_post_this_month_again(
+    app, client, logged_in, today
+):
+    post_form(client, "/recurring/new", rule_form(app, logged_in.id))
+    client.get("/")
+    rule = the_rule(app)
+    form = rule_form(app, logged_in.id, start_date="2026-02-10", version=str(rule.version))
+    post_form(client, f"/recurring/{rule.id}/edit", form)
+    client.get("/")
+    assert dates(app) == [dt.date(2026, m, 1) for m in (2, 3, 4, 5)]
+    assert the_rule(app).next_date == dt.date(2026, 6, 10)
+
+
+def test_an_end_date_before_the_start_is_refused(app, client, logged_in, today):
+    form = rule_form(app, logged_in.id, start_date="2026-05-01", end_date="2026-04-30")
+    response = post_form(client, "/recurring/new", form)
+    assert response.status_code == 422
+    assert "cannot be before the first date" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(RecurringRule.id)) is None
+
+
+@pytest.mark.parametrize("interval", ["0", "100", "x", ""])
+def test_an_interval_outside_1_to_99_is_refused(app, client, logged_in, today, interval):
+    response = post_form(client, "/recurring/new", rule_form(app, logged_in.id, interval=interval))
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(RecurringRule.id)) is None
+
+
+def test_deleting_a_rule_keeps_the_expenses_it_posted(app, client, logged_in, today):
+    post_form(client, "/recurring/new", rule_form(app, logged_in.id))
+    client.get("/")
+    rule = the_rule(app)
+    assert post_form(client, f"/recurring/{rule.id}/delete", page="/recurring/").status_code == 302
+    assert len(dates(app)) == 4
+    with app.app_context():
+        assert db.session.scalar(select(RecurringRule.id)) is None
+        assert set(db.session.scalars(select(Expense.recurring_rule_id))) == {None}
+
+
+@pytest.mark.parametrize("change", ["edit", "trash", "delete"])
+def test_a_posted_occurrence_is_never_posted_again(app, client, logged_in, today, change):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 5, 1))
+    client.get("/")
+    with app.app_context():
+        expense = db.session.scalars(select(Expense)).one()
+        if change == "edit":
+            expense.amount, expense.date = Decimal("1.00"), dt.date(2026, 5, 2)
+        elif change == "trash":
+            expense.deleted_at = dt.datetime.now(dt.UTC)
+        else:
+            db.session.execute(delete(Expense))
+        db.session.commit()
+        # Even a rule whose next date was put back cannot post the date again.
+        db.session.get(RecurringRule, rule_id).next_date = dt.date(2026, 5, 1)
+        db.session.commit()
+    client.get("/")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Expense)) == (
+            0 if change == "delete" else 1
+        )
+    assert the_rule(app).next_date == dt.date(2026, 6, 1)
+
+
+def test_a_posted_expense_links_to_its_rule(app, client, logged_in, today):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 5, 1))
+    client.get("/")
+    with app.app_context():
+        expense_id = db.session.scalar(select(Expense.id))
+    html = client.get(f"/expenses/{expense_id}").get_data(as_text=True)
+    assert f'href="/recurring/{rule_id}/edit"' in html
+
+
+def test_the_list_shows_the_schedule_in_words_and_the_next_date(app, client, logged_in, today):
+    make_rule(app, logged_in.id, start_date=dt.date(2026, 1, 31), description="Gym")
+    html = client.get("/recurring/").get_data(as_text=True)
+    assert "Every month on day 31 (the last day of shorter months)" in html
+    assert "Gym" in html and "950.00" in html
+    assert dt.date(2026, 5, 31).strftime("%Y") in html
