@@ -152,6 +152,15 @@ def upcoming(scope: Scope, today: dt.date, days: int = UPCOMING_DAYS) -> Upcomin
     return Upcoming(_open_dates(rules, today, last, scope.user_id))
 
 
+def committed_in_periods(scope: Scope, progress: Sequence) -> list[Decimal]:
+    """For each budget's current period (`BudgetProgress`), what its rules still post in it."""
+    if not progress:
+        return []
+    today = progress[0].today
+    windows = [(item.category_id, item.period.end) for item in progress]
+    return committed_spending(scope, windows, today)
+
+
 def committed_spending(
     scope: Scope, windows: Sequence[tuple[uuid.UUID | None, dt.date]], today: dt.date
 ) -> list[Decimal]:
