@@ -337,3 +337,70 @@ def test_the_list_shows_the_schedule_in_words_and_the_next_date(app, client, log
     assert "Every month on day 31 (the last day of shorter months)" in html
     assert "Gym" in html and "950.00" in html
     assert dt.date(2026, 5, 31).strftime("%Y") in html
+
+
+def test_a_rule_with_absurdly_many_dates_due_posts_a_capped_number_per_run_and_says_so(
+    app, runner, logged_in, caplog
+):
+    from expenses_app.recurring.posting import MAX_POSTS_PER_RUN
+
+    make_rule(app, logged_in.id, frequency="daily", start_date=dt.date(2024, 1, 1), amount="1")
+    with caplog.at_level("WARNING", logger="expenses_app.recurring.posting"):
+        first = runner.invoke(args=["recurring", "run", "--date", "2026-01-01"])
+    assert f"Posted {MAX_POSTS_PER_RUN} recurring" in first.output
+    assert "more than 400 occurrences due" in caplog.text
+    second = runner.invoke(args=["recurring", "run", "--date", "2026-01-01"])
+    third = runner.invoke(args=["recurring", "run", "--date", "2026-01-01"])
+    assert "Posted 0" in third.output and "Posted" in second.output
+    assert dates(app) == [dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(732)]
+
+
+def test_a_failure_to_post_is_logged_and_the_page_still_shows(
+    app, client, logged_in, today, monkeypatch, caplog
+):
+    from sqlalchemy.exc import OperationalError
+
+    def busy(*_args):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    make_rule(app, logged_in.id, start_date=dt.date(2026, 5, 1))
+    monkeypatch.setattr("expenses_app.recurring.autopost.post_due", busy)
+    response = client.get("/expenses/")
+    assert response.status_code == 200
+    assert "posting the due recurring expenses" in caplog.text
+    assert dates(app) == []
+    monkeypatch.undo()
+    monkeypatch.setattr("expenses_app.clock.today", lambda: TODAY)
+    client.get("/expenses/")
+    assert dates(app) == [dt.date(2026, 5, 1)]
+
+
+def test_saving_a_rule_edited_elsewhere_is_a_conflict(app, client, logged_in, today):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 6, 1))
+    stale = rule_form(app, logged_in.id, start_date="2026-06-01", description="Mine", version="1")
+    fresh = rule_form(app, logged_in.id, start_date="2026-06-01", description="Theirs", version="1")
+    assert post_form(client, f"/recurring/{rule_id}/edit", fresh).status_code == 302
+    response = post_form(client, f"/recurring/{rule_id}/edit", stale)
+    assert response.status_code == 409
+    assert "changed elsewhere" in response.get_data(as_text=True)
+    assert the_rule(app).description == "Theirs"
+
+
+def test_a_get_that_posts_leaves_no_transaction_open_on_postgresql(app, client, logged_in, today):
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's autocommit read path")
+    make_rule(app, logged_in.id, start_date=dt.date(2026, 3, 1))
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        idle = db.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
+            )
+        )
+        assert idle == 0
+    assert dates(app) == [dt.date(2026, m, 1) for m in (3, 4, 5)]
+    assert client.get("/").status_code == 200
