@@ -197,3 +197,66 @@ def test_demo_data_adds_a_few_rules(app, runner, user):
     assert 3 <= len(rules) <= 8
     assert {rule.frequency for rule in rules} >= {"monthly", "yearly"}
     assert all(rule.amount > Decimal("0") for rule in rules)
+
+
+def test_every_rule_write_shows_on_the_cached_pages(app, client, logged_in, today):
+    from .test_page_cache import stale_pages
+    from .test_recurring_posting import rule_form
+
+    make_budget(app, logged_in.id, amount="3000.00")
+    paths = ["/", "/budgets/", "/expenses/"]
+
+    def warm() -> None:
+        client.get("/recurring/")  # shows the write's message, once
+        for path in paths:
+            client.get(path)
+            client.get(path)
+
+    warm()
+    form = rule_form(app, logged_in.id, start_date="2026-05-20", tags="")
+    assert post_form(client, "/recurring/new", form).status_code == 302
+    client.get("/recurring/")
+    assert stale_pages(app, client, paths) == {}
+    with app.app_context():
+        rule_id = db.session.scalar(select(RecurringRule.id))
+    assert "upcoming-occurrence" in client.get("/").get_data(as_text=True)
+    warm()
+    skip = post_form(
+        client, f"/recurring/{rule_id}/skip", {"date": "2026-05-20"}, page="/recurring/"
+    )
+    assert skip.status_code == 302
+    client.get("/recurring/")
+    assert stale_pages(app, client, paths) == {}
+    assert "upcoming-occurrence" not in client.get("/").get_data(as_text=True)
+    warm()
+    form |= {"amount": "12.00", "start_date": "2026-05-16", "version": "2"}
+    assert post_form(client, f"/recurring/{rule_id}/edit", form).status_code == 302
+    client.get("/recurring/")
+    assert stale_pages(app, client, paths) == {}
+    warm()
+    assert post_form(client, f"/recurring/{rule_id}/delete", page="/recurring/").status_code == 302
+    client.get("/recurring/")
+    assert stale_pages(app, client, paths) == {}
+
+
+def test_a_budget_counts_only_the_dates_inside_its_period(app, client, logged_in, today):
+    make_budget(app, logged_in.id, amount="500.00", period="weekly", start_date=TODAY)
+    make_rule(app, logged_in.id, amount="10.00", frequency="daily", start_date=TODAY)
+    html = client.get("/budgets/").get_data(as_text=True)
+    week = [TODAY + dt.timedelta(days=n) for n in range(7)]
+    week_end = (
+        max(d for d in week if d.weekday() == 6) if any(d.weekday() == 6 for d in week) else None
+    )
+    assert week_end is not None
+    still_to_come = (week_end - TODAY).days  # today's is posted already
+    assert f'<span class="committed">{still_to_come * 10}.00' in html
+
+
+def test_a_first_date_more_than_ten_years_ago_is_refused(app, client, logged_in, today):
+    from .test_recurring_posting import rule_form
+
+    form = rule_form(app, logged_in.id, start_date="2016-05-14")
+    response = post_form(client, "/recurring/new", form)
+    assert response.status_code == 422
+    assert "at most 10 years ago" in response.get_data(as_text=True)
+    assert expense_count(app) == 0

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
-from ..database import READ_ONLY_METHODS, writes_in_safe_request
+from ..database import writes_in_safe_request
 from ..extensions import db
 from ..page_cache import do_not_store
 from .posting import post_due
@@ -33,7 +33,7 @@ NOT_PAGES = frozenset({"static", "health.health", "health.health_db"})
 
 def post_due_on_page_load() -> None:
     """Before a page of the current ledger: post its due `auto` occurrences, if any."""
-    if request.method not in READ_ONLY_METHODS or request.endpoint in NOT_PAGES:
+    if request.method not in ("GET", "HEAD") or request.endpoint in NOT_PAGES:
         return
     if request.endpoint is None or not current_user.is_authenticated:
         return

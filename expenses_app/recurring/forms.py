@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from wtforms import DateField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -16,6 +17,7 @@ from ..form_base import AppForm, VersionField
 from ..models import MAX_INTERVAL, RecurringRule
 from .services import RuleValues
 
+MAX_YEARS_BACK = 10
 FREQUENCY_LABELS = {"daily": "Days", "weekly": "Weeks", "monthly": "Months", "yearly": "Years"}
 MODE_LABELS = {
     "auto": "Post by itself on each date",
@@ -66,6 +68,12 @@ class RuleForm(AppForm):
         self.category_id.choices = [
             SelectChoice(category_id, name) for category_id, name in category_choices(ledger_id)
         ]
+
+    def validate_start_date(self, field: DateField) -> None:
+        # Catching up posts every date since the start: ten years back is plenty.
+        earliest = clock.today() - relativedelta(years=MAX_YEARS_BACK)
+        if field.data is not None and field.data < earliest:
+            raise ValidationError(f"The first date can be at most {MAX_YEARS_BACK} years ago.")
 
     def validate_end_date(self, field: DateField) -> None:
         start = self.start_date.data

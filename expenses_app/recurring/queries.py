@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -156,34 +155,32 @@ def committed_in_periods(scope: Scope, progress: Sequence) -> list[Decimal]:
     """For each budget's current period (`BudgetProgress`), what its rules still post in it."""
     if not progress:
         return []
-    today = progress[0].today
-    windows = [(item.category_id, item.period.end) for item in progress]
-    return committed_spending(scope, windows, today)
+    windows = [(item.category_id, item.period.start, item.period.end) for item in progress]
+    return committed_spending(scope, windows, progress[0].today)
 
 
 def committed_spending(
-    scope: Scope, windows: Sequence[tuple[uuid.UUID | None, dt.date]], today: dt.date
+    scope: Scope, windows: Sequence[tuple[uuid.UUID | None, dt.date, dt.date]], today: dt.date
 ) -> list[Decimal]:
-    """For each (category or None for all, period end): what the rules will still post
-    from today to that end, not counting what they posted already (one SELECT)."""
-    last = max((end for _, end in windows), default=today)
+    """For each (category or None for all, first day, last day): what the rules will still
+    post in it from today on, not counting what they posted already (one SELECT)."""
+    last = max((end for *_, end in windows), default=today)
     if last < today:
         return [Decimal("0.00")] * len(windows)
     rules = _rules_with_decided(scope, today, last, RecurringRule.next_date <= last)
-    by_category: dict[uuid.UUID, list[Occurrence]] = defaultdict(list)
     category_of = {rule.id: rule.category_id for rule, _ in rules}
-    for occurrence in _open_dates(rules, today, last, scope.user_id):
-        by_category[category_of[occurrence.rule_id]].append(occurrence)
+    coming = [
+        (category_of[o.rule_id], o.date, o.amount)
+        for o in _open_dates(rules, today, last, scope.user_id)
+    ]
     return [
         sum(
             (
-                o.amount
-                for key, found in by_category.items()
-                if category in (None, key)
-                for o in found
-                if o.date <= end
+                amount
+                for key, date, amount in coming
+                if category in (None, key) and first <= date <= end
             ),
             Decimal("0.00"),
         )
-        for category, end in windows
+        for category, first, end in windows
     ]
