@@ -404,3 +404,28 @@ def test_a_get_that_posts_leaves_no_transaction_open_on_postgresql(app, client, 
         assert idle == 0
     assert dates(app) == [dt.date(2026, m, 1) for m in (3, 4, 5)]
     assert client.get("/").status_code == 200
+
+
+def test_editing_the_amount_of_a_confirm_rule_keeps_its_dates_waiting(
+    app, client, logged_in, today
+):
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 3, 15), mode="confirm")
+    post_form(client, f"/recurring/{rule_id}/post", {"date": "2026-04-15"}, page="/recurring/")
+    form = rule_form(app, logged_in.id, start_date="2026-03-15", mode="confirm", amount="5.00")
+    assert post_form(client, f"/recurring/{rule_id}/edit", form).status_code == 302
+    html = client.get("/recurring/").get_data(as_text=True)
+    assert 'data-date="2026-03-15"' in html and 'data-date="2026-05-15"' in html
+    assert the_rule(app).next_date == dt.date(2026, 3, 15)
+
+
+def test_extending_the_end_of_a_finished_rule_goes_on_after_its_last_date(
+    app, client, logged_in, today
+):
+    form = rule_form(app, logged_in.id, start_date="2026-01-10", end_date="2026-02-10")
+    post_form(client, "/recurring/new", form)
+    client.get("/")
+    assert the_rule(app).next_date is None
+    form = rule_form(app, logged_in.id, start_date="2026-01-10", end_date="2026-12-31")
+    assert post_form(client, f"/recurring/{the_rule(app).id}/edit", form).status_code == 302
+    client.get("/")
+    assert dates(app) == [dt.date(2026, m, 10) for m in (1, 2, 3, 4, 5)]

@@ -60,20 +60,33 @@ def update_rule(
 ) -> RecurringRule:
     """Apply `values` to the occurrences not decided yet; posted expenses stay as they are.
 
-    The next date follows the last decided one (posted or skipped, up to
-    today). When the schedule itself changes on a rule that has posted
-    before, it starts after today, so moving the rent from the 1st to the
-    15th does not post this month's rent a second time.
+    The next date stays where it was (the end date may end the rule there).
+    When the schedule itself changes (frequency, interval, first date), the
+    new one starts after the last date decided, and after today on a rule
+    that has posted before: moving the rent from the 1st to the 15th does not
+    post this month's rent a second time.
     """
     check_version(rule, expected_version)
     moved = any(getattr(rule, name) != getattr(values, name) for name in SCHEDULE_FIELDS)
     _assign(rule, values)
-    last = _last_decided(rule.id, today)
-    after = max(last, today) if moved and last is not None else last
-    start = schedule_of(rule).start_date if after is None else after + dt.timedelta(days=1)
-    rule.next_date = first_open_date(rule, start)
+    rule.next_date = first_open_date(rule, _next_from(rule, moved, today))
     flush_edit()
     return rule
+
+
+def _next_from(rule: RecurringRule, moved: bool, today: dt.date) -> dt.date:
+    """Where an edited rule's next date is looked for (see `update_rule`)."""
+    if not moved and rule.next_date is not None:
+        return rule.next_date
+    last = db.session.scalar(
+        select(func.max(RecurringOccurrence.occurrence_date)).where(
+            RecurringOccurrence.rule_id == rule.id,
+            RecurringOccurrence.occurrence_date <= (today if moved else dt.date.max),
+        )
+    )
+    if last is None:
+        return rule.start_date
+    return (max(last, today) if moved else last) + dt.timedelta(days=1)
 
 
 def delete_rule(rule: RecurringRule) -> None:
@@ -115,15 +128,6 @@ def _advance_past(rule: RecurringRule, date: dt.date) -> None:
     if rule.next_date == date:
         rule.next_date = first_open_date(rule, date + dt.timedelta(days=1))
     flush_edit()
-
-
-def _last_decided(rule_id: uuid.UUID, today: dt.date) -> dt.date | None:
-    return db.session.scalar(
-        select(func.max(RecurringOccurrence.occurrence_date)).where(
-            RecurringOccurrence.rule_id == rule_id,
-            RecurringOccurrence.occurrence_date <= today,
-        )
-    )
 
 
 def _assign(rule: RecurringRule, values: RuleValues) -> None:
