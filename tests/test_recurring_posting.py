@@ -429,3 +429,20 @@ def test_extending_the_end_of_a_finished_rule_goes_on_after_its_last_date(
     assert post_form(client, f"/recurring/{the_rule(app).id}/edit", form).status_code == 302
     client.get("/")
     assert dates(app) == [dt.date(2026, m, 10) for m in (1, 2, 3, 4, 5)]
+
+
+def test_a_skip_racing_another_change_of_the_rule_answers_409(
+    app, client, logged_in, today, monkeypatch
+):
+    from expenses_app.versioning import EditConflict
+
+    def raced(*_args):
+        raise EditConflict
+
+    rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 6, 1))
+    monkeypatch.setattr("expenses_app.recurring.routes.skip_occurrence", raced)
+    response = post_form(
+        client, f"/recurring/{rule_id}/skip", {"date": "2026-06-01"}, page="/recurring/"
+    )
+    assert response.status_code == 409
+    assert "changed at the same moment" in response.get_data(as_text=True)

@@ -25,6 +25,11 @@ from .services import (
     update_rule,
 )
 
+DECIDE_CONFLICT_MESSAGE = (
+    "This rule changed at the same moment (another tab, or its dates being posted), "
+    "so nothing was done. Check the list and try again."
+)
+
 bp = Blueprint("recurring", __name__, url_prefix="/recurring")
 bp.before_app_request(post_due_on_page_load)
 
@@ -138,6 +143,9 @@ def _decide(rule_id: uuid.UUID, action: str):
     except OccurrenceRefused as refused:
         db.session.rollback()
         return _list_page((str(refused),)), 422
+    except EditConflict:
+        db.session.rollback()
+        return _list_page((DECIDE_CONFLICT_MESSAGE,)), 409
     done = "skipped" if action == "skip" else "posted"
     flash(f"“{rule.description}” of {form.date.data:%d %B %Y} {done}.", "success")
     return redirect(url_for("recurring.index"))
