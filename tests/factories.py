@@ -30,10 +30,12 @@ from expenses_app.models import (
     Ledger,
     LedgerMember,
     Receipt,
+    RecurringRule,
     Tag,
     User,
     name_key,
 )
+from expenses_app.recurring.services import RuleValues, create_rule, skip_occurrence
 from expenses_app.scoping import Scope
 
 _counter = itertools.count(1)
@@ -229,8 +231,6 @@ def make_rule(
     ledger_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """A recurring rule made through the rule service (nothing posted yet)."""
-    from expenses_app.recurring.services import RuleValues, create_rule
-
     ledger_id = ledger_id or user_id
     with app.app_context():
         cat_id = category_id(app, ledger_id, category)
@@ -251,3 +251,13 @@ def make_rule(
         )
         db.session.commit()
         return rule.id
+
+
+def make_rule_with_skip(app: Flask, user_id: uuid.UUID) -> uuid.UUID:
+    """A rule on the 31st, starting in 2031, whose second date is skipped: a row in each
+    recurring table, and no expense (so the figures of tests that count them stay)."""
+    rule_id = make_rule(app, user_id, start_date=dt.date(2031, 1, 31), tags=("rent",))
+    with app.app_context():
+        skip_occurrence(db.session.get(RecurringRule, rule_id), dt.date(2031, 2, 28))
+        db.session.commit()
+    return rule_id

@@ -42,7 +42,7 @@ from .factories import (
     make_budget,
     make_category,
     make_expense,
-    make_rule,
+    make_rule_with_skip,
     make_user,
 )
 from .url_map import make_invite
@@ -66,7 +66,7 @@ def seed_everything(app: Flask) -> None:
     add_member(app, alice.id, bob.id, "member")
     make_expense(app, bob.id, ledger_id=alice.id, amount="7.77", private=True, tags=("secret",))
     make_invite(app, alice.id, role="viewer")
-    seed_recurring(app, alice.id)
+    make_rule_with_skip(app, alice.id)  # issue 14: rules and skips are backed up too
     with app.app_context():
         db.session.add(
             Receipt(
@@ -83,18 +83,6 @@ def seed_everything(app: Flask) -> None:
         db.session.get(User, alice.id).last_login_at = dt.datetime(
             2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC
         )
-        db.session.commit()
-
-
-def seed_recurring(app: Flask, user_id: uuid.UUID) -> None:
-    """Issue 14: a rule on the 31st with one skipped date (test_recurring_pages.py restores
-    posted ones; none here, so the expense figures below stay as they are)."""
-    from expenses_app.models import RecurringRule
-    from expenses_app.recurring.services import skip_occurrence
-
-    rule_id = make_rule(app, user_id, start_date=dt.date(2031, 1, 31), tags=("rent",))
-    with app.app_context():
-        skip_occurrence(db.session.get(RecurringRule, rule_id), dt.date(2031, 2, 28))
         db.session.commit()
 
 

@@ -25,7 +25,7 @@ from expenses_app.models import (
 )
 
 from .conftest import login
-from .factories import category_id, make_budget, make_expense, make_user
+from .factories import category_id, make_budget, make_expense, make_rule_with_skip, make_user
 from .url_map import make_invite
 
 
@@ -201,6 +201,7 @@ def give_everything(app: Flask, user_id: uuid.UUID) -> None:
     make_expense(app, user_id, deleted=True, tags=("work",))
     make_budget(app, user_id, category="Food")
     make_invite(app, user_id)
+    make_rule_with_skip(app, user_id)  # issue 14
     with app.app_context():
         db.session.add(
             Receipt(

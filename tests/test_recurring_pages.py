@@ -11,10 +11,13 @@ from sqlalchemy import create_engine, func, select
 
 from expenses_app.extensions import db
 from expenses_app.models import Category, Expense, RecurringOccurrence, RecurringRule
+from expenses_app.recurring.posting import post_due
+from expenses_app.recurring.services import skip_occurrence
 
 from .conftest import count_queries, login, other_database_kind, post_form
 from .factories import add_member, category_id, make_budget, make_expense, make_rule, make_user
-from .test_page_cache import fresh_page, without_tokens
+from .test_page_cache import fresh_page, stale_pages, without_tokens
+from .test_recurring_posting import rule_form
 
 TODAY = dt.date(2026, 5, 15)
 
@@ -158,9 +161,6 @@ def test_backup_and_restore_carry_rules_skips_and_the_links_of_posted_expenses(
 ):
     rule_id = make_rule(app, logged_in.id, start_date=dt.date(2026, 1, 31))
     with app.app_context():
-        from expenses_app.recurring.posting import post_due
-        from expenses_app.recurring.services import skip_occurrence
-
         skip_occurrence(db.session.get(RecurringRule, rule_id), dt.date(2026, 3, 31))
         post_due(logged_in.id, dt.date(2026, 4, 30))
         db.session.commit()
@@ -200,8 +200,6 @@ def test_demo_data_adds_a_few_rules(app, runner, user):
 
 
 def test_every_rule_write_shows_on_the_cached_pages(app, client, logged_in, today):
-    from .test_page_cache import stale_pages
-    from .test_recurring_posting import rule_form
 
     make_budget(app, logged_in.id, amount="3000.00")
     paths = ["/", "/budgets/", "/expenses/"]
@@ -253,7 +251,6 @@ def test_a_budget_counts_only_the_dates_inside_its_period(app, client, logged_in
 
 
 def test_a_first_date_more_than_ten_years_ago_is_refused(app, client, logged_in, today):
-    from .test_recurring_posting import rule_form
 
     form = rule_form(app, logged_in.id, start_date="2016-05-14")
     response = post_form(client, "/recurring/new", form)

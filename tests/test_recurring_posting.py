@@ -7,10 +7,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import OperationalError
 
 from expenses_app.extensions import db
 from expenses_app.models import Expense, RecurringOccurrence, RecurringRule
+from expenses_app.recurring.posting import MAX_POSTS_PER_RUN
+from expenses_app.versioning import EditConflict
 
 from .conftest import post_form
 from .factories import category_id, make_rule
@@ -342,7 +345,6 @@ def test_the_list_shows_the_schedule_in_words_and_the_next_date(app, client, log
 def test_a_rule_with_absurdly_many_dates_due_posts_a_capped_number_per_run_and_says_so(
     app, runner, logged_in, caplog
 ):
-    from expenses_app.recurring.posting import MAX_POSTS_PER_RUN
 
     make_rule(app, logged_in.id, frequency="daily", start_date=dt.date(2024, 1, 1), amount="1")
     with caplog.at_level("WARNING", logger="expenses_app.recurring.posting"):
@@ -358,7 +360,6 @@ def test_a_rule_with_absurdly_many_dates_due_posts_a_capped_number_per_run_and_s
 def test_a_failure_to_post_is_logged_and_the_page_still_shows(
     app, client, logged_in, today, monkeypatch, caplog
 ):
-    from sqlalchemy.exc import OperationalError
 
     def busy(*_args):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
@@ -387,7 +388,6 @@ def test_saving_a_rule_edited_elsewhere_is_a_conflict(app, client, logged_in, to
 
 
 def test_a_get_that_posts_leaves_no_transaction_open_on_postgresql(app, client, logged_in, today):
-    from sqlalchemy import text
 
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
@@ -434,7 +434,6 @@ def test_extending_the_end_of_a_finished_rule_goes_on_after_its_last_date(
 def test_a_skip_racing_another_change_of_the_rule_answers_409(
     app, client, logged_in, today, monkeypatch
 ):
-    from expenses_app.versioning import EditConflict
 
     def raced(*_args):
         raise EditConflict
