@@ -37,7 +37,9 @@ def post_due_on_page_load() -> None:
         return
     if request.endpoint is None or not current_user.is_authenticated:
         return
-    due, today = current_user.recurring_due, clock.today()
+    # Only the session user of `auth/sessions.py` carries the due date (a user loaded
+    # another way, e.g. by an API token, posts nothing here).
+    due, today = getattr(current_user, "recurring_due", None), clock.today()
     if due is None or due > today:
         return
     do_not_store()
