@@ -147,6 +147,7 @@ def test_deleting_a_category_moves_its_rules(app, client, logged_in, today):
     bills, food = category_id(app, logged_in.id, "Bills"), category_id(app, logged_in.id, "Food")
     refused = post_form(client, f"/categories/{bills}/delete", page="/categories/")
     assert refused.status_code in (409, 422)
+    assert "0 expenses and 1 recurring expense use this category" in refused.get_data(as_text=True)
     moved = post_form(
         client, f"/categories/{bills}/delete", {"move_to": str(food)}, page="/categories/"
     )

@@ -60,9 +60,11 @@ def ensure_default_categories(ledger_id: uuid.UUID) -> list[str]:
 class CategoryInUseError(Exception):
     """Expenses still use the category and no other category was named for them."""
 
-    def __init__(self, expense_count: int):
-        super().__init__(f"{expense_count} expenses use this category")
+    def __init__(self, expense_count: int, rule_count: int = 0):
+        super().__init__(f"{expense_count} expenses and {rule_count} recurring rules use it")
         self.expense_count = expense_count
+        # Issue 14: recurring rules use categories too.
+        self.rule_count = rule_count
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> 
     )
     rules = _rules_using(category.id)
     if (in_use or rules) and move_to is None:
-        raise CategoryInUseError(in_use + rules)
+        raise CategoryInUseError(in_use, rules)
     moved = 0
     if in_use or rules:
         target = db.session.scalar(
