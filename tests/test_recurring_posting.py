@@ -12,11 +12,12 @@ from sqlalchemy.exc import OperationalError
 
 from expenses_app.extensions import db
 from expenses_app.models import Expense, RecurringOccurrence, RecurringRule
+from expenses_app.recurring import posting
 from expenses_app.recurring.posting import MAX_POSTS_PER_RUN
 from expenses_app.versioning import EditConflict
 
 from .conftest import post_form
-from .factories import category_id, make_rule
+from .factories import category_id, make_rule, make_user
 
 TODAY = dt.date(2026, 5, 15)
 
@@ -445,3 +446,23 @@ def test_a_skip_racing_another_change_of_the_rule_answers_409(
     )
     assert response.status_code == 409
     assert "changed at the same moment" in response.get_data(as_text=True)
+
+
+def test_the_command_goes_on_with_the_other_ledgers_when_one_fails_and_exits_1(
+    app, runner, monkeypatch
+):
+    ann, ben = make_user(app, "ann"), make_user(app, "ben")
+    make_rule(app, ann.id, start_date=dt.date(2026, 1, 5), description="Ann's rent")
+    make_rule(app, ben.id, start_date=dt.date(2026, 1, 5), description="Ben's rent")
+    real = posting.post_due
+
+    def flaky(ledger_id, today):
+        if ledger_id == ann.id:
+            raise OperationalError("INSERT", {}, Exception("deadlock detected"))
+        return real(ledger_id, today)
+
+    monkeypatch.setattr("expenses_app.cli.recurring.post_due", flaky)
+    result = runner.invoke(args=["recurring", "run", "--date", "2026-01-05"])
+    assert result.exit_code == 1
+    assert "Posted 1 recurring" in result.output and "deadlock detected" in result.output
+    assert [row[2] for row in posted(app)] == ["Ben's rent"]

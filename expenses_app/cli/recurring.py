@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from .. import clock
 from ..extensions import db
@@ -33,12 +34,22 @@ def run_command(as_of: dt.datetime | None) -> None:
     is posted once. Prints one line per posted expense.
     """
     today = as_of.date() if as_of is not None else clock.today()
-    total = 0
+    total, failed = 0, []
     for ledger_id in due_ledgers(today):
-        posted = post_due(ledger_id, today)
-        db.session.commit()
+        try:
+            posted = post_due(ledger_id, today)
+            db.session.commit()
+        except OperationalError as exc:
+            # A lock timeout or a deadlock with another run: that ledger waits for the next.
+            db.session.rollback()
+            failed.append(f"ledger {ledger_id}: {str(exc.orig).strip().splitlines()[0]}")
+            continue
         for item in posted:
             amount = format_money(item.amount)
             click.echo(f"{item.date.isoformat()}  {amount:>12}  {item.description}")
         total += len(posted)
     click.echo(f"Posted {total} recurring expenses due by {today.isoformat()}.")
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} ledgers could not be posted now, run again: " + "; ".join(failed)
+        )
