@@ -18,6 +18,7 @@ from .health import bp as health_bp
 from .imports import bp as imports_bp  # issue 13
 from .ledgers.invite_routes import bp as invites_bp
 from .ledgers.routes import bp as ledgers_bp
+from .recurring import bp as recurring_bp  # issue 14
 from .reports import bp as reports_bp
 
 
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         login_sessions_bp,  # issue 15
         tokens_bp,
         imports_bp,
+        recurring_bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

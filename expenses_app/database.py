@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -17,6 +17,9 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Execution option for a connection that only reads one consistent snapshot
 # (`flask backup`): a deferred BEGIN, so writers are not held off meanwhile.
 READ_SNAPSHOT = "expenses_read_snapshot"
+# Set on `g` while a safe-method request writes: the one GET that does is the
+# posting of due recurring expenses when a page opens (`writes_in_safe_request`).
+WRITING_IN_SAFE_REQUEST = "writing_in_safe_request"
 
 
 def wants_write_lock() -> bool:
@@ -29,8 +32,26 @@ def wants_write_lock() -> bool:
     never queue behind writers in WAL mode.
     """
     if has_request_context():
-        return request.method not in READ_ONLY_METHODS
+        return request.method not in READ_ONLY_METHODS or g.get(WRITING_IN_SAFE_REQUEST, False)
     return True
+
+
+@contextmanager
+def writes_in_safe_request() -> Iterator[None]:
+    """Let a GET request write, in a transaction of its own; the caller commits inside.
+
+    The request's read path ends first (on PostgreSQL its connection runs in
+    autocommit, see `_reads_in_autocommit`), so the writes begin a real
+    transaction: BEGIN IMMEDIATE on SQLite, no autocommit on PostgreSQL.
+    Whatever is not committed is rolled back, and the rest of the request reads as before.
+    """
+    db.session.rollback()
+    setattr(g, WRITING_IN_SAFE_REQUEST, True)
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        g.pop(WRITING_IN_SAFE_REQUEST, None)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -128,8 +128,13 @@ def do_not_store() -> None:
 
 def _key() -> PageKey | None:
     """The current request's key, or None when its page must not come from (or go into)
-    the cache: not a GET or HEAD, flashed messages waiting, an overlong URL."""
+    the cache: not a GET or HEAD, flashed messages waiting, marked `do_not_store`
+    before the view ran, an overlong URL."""
     if request.method not in ("GET", "HEAD") or session.get(FLASHES_KEY):
+        return None
+    if g.get(NOT_STORED):
+        # Known before the view: the request wrote first (due recurring expenses,
+        # `recurring/autopost.py`), so the version the login query read is old.
         return None
     path = request.full_path
     if len(path) > MAX_KEY_LENGTH:

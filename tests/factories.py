@@ -37,11 +37,13 @@ from expenses_app.models import (
     Ledger,
     LedgerMember,
     Receipt,
+    RecurringRule,
     Tag,
     User,
     UserSession,
     name_key,
 )
+from expenses_app.recurring.services import RuleValues, create_rule, skip_occurrence
 from expenses_app.scoping import Scope
 from expenses_app.tokens import new_token, token_hash
 
@@ -297,3 +299,55 @@ def make_committed_import(app: Flask, user_id: uuid.UUID, category: str = "Food"
         commit_import(personal_scope(user_id), batch, choices)
         db.session.commit()
     return batch_id
+
+
+# --- recurring expenses (issue 14) ----------------------------------------------
+
+
+def make_rule(
+    app: Flask,
+    user_id: uuid.UUID,
+    *,
+    amount: str = "950.00",
+    description: str = "Rent",
+    category: str = "Bills",
+    frequency: str = "monthly",
+    interval: int = 1,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    mode: str = "auto",
+    private: bool = False,
+    tags: tuple[str, ...] = (),
+    ledger_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """A recurring rule made through the rule service (nothing posted yet)."""
+    ledger_id = ledger_id or user_id
+    with app.app_context():
+        cat_id = category_id(app, ledger_id, category)
+        rule = create_rule(
+            Scope(ledger_id, user_id, "member"),
+            RuleValues(
+                amount=Decimal(amount),
+                category_id=cat_id,
+                description=description,
+                frequency=frequency,
+                interval=interval,
+                start_date=start_date or dt.date.today(),
+                end_date=end_date,
+                mode=mode,
+                tags=tags,
+                private=private,
+            ),
+        )
+        db.session.commit()
+        return rule.id
+
+
+def make_rule_with_skip(app: Flask, user_id: uuid.UUID) -> uuid.UUID:
+    """A rule on the 31st, starting in 2031, whose second date is skipped: a row in each
+    recurring table, and no expense (so the figures of tests that count them stay)."""
+    rule_id = make_rule(app, user_id, start_date=dt.date(2031, 1, 31), tags=("rent",))
+    with app.app_context():
+        skip_occurrence(db.session.get(RecurringRule, rule_id), dt.date(2031, 2, 28))
+        db.session.commit()
+    return rule_id

@@ -48,6 +48,7 @@ from .factories import (
     make_committed_import,
     make_expense,
     make_import_profile,
+    make_rule_with_skip,
     make_user,
 )
 from .url_map import make_invite
@@ -76,6 +77,7 @@ def seed_everything(app: Flask) -> None:
     make_invite(app, alice.id, role="viewer")
     # Issue 16: an API token, and a POST's first answer kept for its Idempotency-Key.
     make_api_token(app, alice.id)
+    make_rule_with_skip(app, alice.id)  # issue 14: rules and skips are backed up too
     with app.app_context():
         db.session.add(
             Receipt(

@@ -31,6 +31,7 @@ from .factories import (
     make_committed_import,
     make_expense,
     make_import_profile,
+    make_rule_with_skip,
     make_user,
 )
 from .url_map import make_invite
@@ -208,6 +209,7 @@ def give_everything(app: Flask, user_id: uuid.UUID) -> None:
     make_expense(app, user_id, deleted=True, tags=("work",))
     make_budget(app, user_id, category="Food")
     make_invite(app, user_id)
+    make_rule_with_skip(app, user_id)  # issue 14
     with app.app_context():
         db.session.add(
             Receipt(

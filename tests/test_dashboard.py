@@ -124,7 +124,7 @@ def test_dashboard_runs_a_fixed_number_of_statements(app, client, logged_in):
     with count_queries(app) as many:
         assert client.get("/").status_code == 200
     assert len(few) == len(many)
-    assert len(data_statements(many)) == 3
+    assert len(data_statements(many)) == 4  # issue 14: + the recurring next 30 days
 
 
 def test_one_statement_of_totals_answers_as_the_separate_ones(app, logged_in):

@@ -128,7 +128,15 @@ def test_each_kind_of_damage_is_found_and_rebuilt(
     assert found.exit_code == 1
     states = reported(found.output)
     assert states.pop(name) == "differs"
-    assert states == {other: state for other, state in expected_ok(app).items() if other != name}
+    # Structures rebuilt with this one (their triggers call its functions) may differ too.
+    dependents = {s.name for s in STRUCTURES if name in s.rebuilt_with}
+    for dependent in dependents:
+        states.pop(dependent, None)
+    assert states == {
+        other: state
+        for other, state in expected_ok(app).items()
+        if other != name and other not in dependents
+    }
 
     repaired = check_derived(runner, "--rebuild")
     assert repaired.exit_code == 0, repaired.output

@@ -114,6 +114,18 @@ def expense_fields() -> dict[str, st.SearchStrategy]:
     }
 
 
+def rule_fields() -> dict[str, st.SearchStrategy]:
+    fields = {name: value for name, value in expense_fields().items() if name != "date"}
+    return fields | {
+        "private": one_of_values("y"),
+        "frequency": one_of_values("daily", "weekly", "monthly", "yearly", "hourly"),
+        "interval": st.one_of(integers, st.integers(-5, 200).map(str)),
+        "start_date": dates,
+        "end_date": dates,
+        "mode": one_of_values("auto", "confirm", "manual"),
+    }
+
+
 def budget_fields() -> dict[str, st.SearchStrategy]:
     return {
         "category_id": st.one_of(st.just(""), ids("category_id")),
@@ -176,6 +188,14 @@ VALID_BUDGET = {
     "period": "monthly",
     "start_date": "2026-01-01",
     "end_date": "2026-12-31",
+}
+# Issue 14: a rule's template (the expense's fields but the date) and its schedule.
+VALID_RULE = {k: v for k, v in VALID_EXPENSE.items() if k != "date"} | {
+    "frequency": "monthly",
+    "interval": "1",
+    "start_date": "2026-01-31",
+    "end_date": "2026-12-31",
+    "mode": "auto",
 }
 VALID_CATEGORY = {"name": "Fuzzed", "color": "#abcdef", "icon": "🍔", "description": "Fuzz"}
 NEW_PASSWORD = "a fuzzed but acceptable passphrase"
@@ -298,6 +318,12 @@ FORM_TARGETS: dict[str, Target] = {
     "imports.undo": Target(),
     "imports.discard": Target(),
     "imports.delete_profile_view": Target(),
+    # Issue 14.
+    "recurring.new": Target(rule_fields(), valid=VALID_RULE),
+    "recurring.edit": Target(rule_fields() | with_version, valid=VALID_RULE | VERSION),
+    "recurring.delete": Target(),
+    "recurring.skip": Target({"date": dates}, valid={"date": "2026-02-28"}),
+    "recurring.post": Target({"date": dates}, valid={"date": "2026-02-28"}),
 }
 # Endpoints whose attempts are limited: 429 is a handled answer there.
 THROTTLED = {"auth.login", "password_reset.forgot", "two_factor.verify"}

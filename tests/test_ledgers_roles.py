@@ -69,7 +69,7 @@ def test_a_viewer_gets_403_for_every_write_and_nothing_changes(app):
 
 
 def test_a_member_gets_403_for_every_owner_route_and_nothing_changes(app):
-    skip = OPEN_TO_EVERY_ROLE + ("/expenses", "/categories", "/budgets", "/imports")
+    skip = OPEN_TO_EVERY_ROLE + ("/expenses", "/categories", "/budgets", "/imports", "/recurring")
     failures, checked = refused_writes(app, "member", skip)
 
     assert failures == []

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from expenses_app.demo_data import add_demo_expenses
 from expenses_app.derived import STRUCTURES, check_all
+from expenses_app.derived.record import existing_triggers
 from expenses_app.extensions import db
 from expenses_app.models import (
     PUBLIC,
@@ -481,3 +482,38 @@ def test_postgresql_reads_a_ledgers_monthly_totals_from_an_index_alone(app):
             "SELECT pg_get_indexdef('ix_expense_month_totals_covering'::regclass)"
         ).scalar_one()
     assert "(ledger_id, month) INCLUDE (category_id, payment_method, private_of" in definition
+
+
+def raw_counts(connection) -> dict[str, int]:
+    return {
+        table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+        for table in ("expenses", "expense_tags", "receipts", "expense_month_totals")
+    }
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0012_keeps_every_expense_link_and_trigger_up_and_down(scratch_app, kind):
+    """Issue 14: on SQLite 0012 copies `expenses` (batch) and must keep its rows, the rows
+    that point at them, its triggers and its indexes."""
+    app = scratch_app(kind, migrate=False)
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as connection:
+            fill_at_0008(connection)
+        upgrade(revision="0010")
+        with db.engine.connect() as connection:
+            before = raw_counts(connection)
+            triggers = existing_triggers(connection)
+        upgrade()
+        with db.engine.connect() as connection:
+            assert raw_counts(connection) == before
+            assert existing_triggers(connection) >= triggers
+        db.session.remove()
+        with db.engine.connect() as connection:
+            assert check_all(connection) == all_structures_in_step(kind)
+        downgrade(revision="0010")
+        with db.engine.connect() as connection:
+            assert raw_counts(connection) == before
+            assert existing_triggers(connection) == triggers
+        upgrade()
+        db.session.remove()

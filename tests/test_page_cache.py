@@ -349,6 +349,8 @@ def test_the_data_version_triggers_exist_at_the_newest_revision(app):
         "ledger_members",
         "ledgers",
         "users",
+        "recurring_rules",  # issue 14
+        "recurring_occurrences",
     }
 
 

@@ -28,6 +28,7 @@ from .factories import (
     make_import_profile,
     make_login_session,
     make_receipt,
+    make_rule,
 )
 
 # Endpoints anyone may reach without logging in, each for a reason:
@@ -158,4 +159,5 @@ def owned_objects(app: Flask, user_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
         "token_id": [make_api_token(app, user_id)[0]],
         "import_id": [make_import(app, user_id)],  # issue 13
         "profile_id": [make_import_profile(app, user_id)],  # issue 13
+        "rule_id": [make_rule(app, user_id, category="Isolated")],  # issue 14
     }

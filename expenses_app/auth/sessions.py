@@ -33,6 +33,7 @@ from ..models import (
     USER_AGENT_MAX_LENGTH,
     Ledger,
     LedgerMember,
+    RecurringRule,
     User,
     UserSession,
     utcnow,
@@ -56,6 +57,9 @@ class SessionUser:
     ledger_name: str | None = None
     ledger_version: int | None = None
     ledger_members: int = 0
+    # Issue 14: the earliest date due of the ledger's automatic recurring rules
+    # (recurring/autopost.py posts them when it is today or earlier).
+    recurring_due: dt.date | None = None
     # How many ledgers the user belongs to (the header lists them when several).
     ledger_count: int = 0
 
@@ -188,7 +192,21 @@ _MEMBER_COUNT = (
     .correlate(Ledger.__table__)
     .scalar_subquery()
 )
-_LEDGER_COLUMNS = (_ledgers.id, _members.role, _ledgers.name, _ledgers.data_version, _MEMBER_COUNT)
+_rules = RecurringRule.__table__.c
+_RECURRING_DUE = (  # issue 14: an index lookup (ledger_id, mode, next_date)
+    select(func.min(_rules.next_date))
+    .where(_rules.ledger_id == _ledgers.id, _rules.mode == "auto")
+    .correlate(Ledger.__table__)
+    .scalar_subquery()
+)
+_LEDGER_COLUMNS = (
+    _ledgers.id,
+    _members.role,
+    _ledgers.name,
+    _ledgers.data_version,
+    _MEMBER_COUNT,
+    _RECURRING_DUE,
+)
 _MINE = LedgerMember.__table__.alias("mine")
 _LEDGER_COUNT = (
     select(func.count())

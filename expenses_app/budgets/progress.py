@@ -70,6 +70,8 @@ class BudgetProgress:
     period: Period
     spent: Decimal
     today: dt.date
+    # Issue 14: whose recurring rules count as committed (None: every category).
+    category_id: uuid.UUID | None = None
 
     @cached_property
     def label(self) -> str:

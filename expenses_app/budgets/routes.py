@@ -11,6 +11,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Budget
 from ..page_cache import cached_page
+from ..recurring.queries import committed_in_periods
 from ..scoping import current_scope, get_owned_or_404, require_role, scope_in, writable_scope
 from ..versioning import EditConflict
 from .forms import BudgetForm
@@ -37,8 +38,11 @@ CONFLICT_MESSAGE = (
 @login_required
 @cached_page
 def index():
-    progress = budgets_progress(current_scope(), clock.today())
-    return render_template("budgets/index.html", budgets=progress)
+    scope, today = current_scope(), clock.today()
+    progress = budgets_progress(scope, today)
+    return render_template(
+        "budgets/index.html", budgets=progress, committed=committed_in_periods(scope, progress)
+    )
 
 
 @bp.get("/<uuid:budget_id>")

@@ -92,6 +92,7 @@ def progress_of(
             period=period,
             spent=amount,
             today=today,
+            category_id=budget.category_id,
         )
         for budget, period, amount in zip(budgets, periods, spent, strict=True)
     ]

@@ -101,7 +101,7 @@ def delete(category_id: uuid.UUID):
             db.session.commit()
         except CategoryInUseError as exc:
             db.session.rollback()
-            form.move_to.errors.append(_in_use_message(exc.expense_count))
+            form.move_to.errors.append(_in_use_message(exc.expense_count, exc.rule_count))
         except LookupError:
             db.session.rollback()
             form.move_to.errors.append("Choose another of your categories.")
@@ -135,7 +135,13 @@ def _with_row_ids(category_id: uuid.UUID, form: DeleteCategoryForm) -> DeleteCat
     return form
 
 
-def _in_use_message(count: int) -> str:
+def _in_use_message(count: int, rules: int = 0) -> str:
+    if rules:  # issue 14
+        return (
+            f"{_count(count, 'expense', 'expenses')} and "
+            f"{_count(rules, 'recurring expense', 'recurring expenses')} use this category. "
+            "Choose a category to move them to, then delete."
+        )
     return (
         f"{_count(count, 'expense uses', 'expenses use')} this category (the trash included). "
         "Choose a category to move them to, then delete."

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, case, func, select, update
 
 from ..extensions import db
-from ..models import DEFAULT_COLOR, Budget, Category, Expense, name_key
+from ..models import DEFAULT_COLOR, Budget, Category, Expense, RecurringRule, name_key
 from ..scoping import owned
 from ..versioning import check_version, flush_edit
 
@@ -60,9 +60,11 @@ def ensure_default_categories(ledger_id: uuid.UUID) -> list[str]:
 class CategoryInUseError(Exception):
     """Expenses still use the category and no other category was named for them."""
 
-    def __init__(self, expense_count: int):
-        super().__init__(f"{expense_count} expenses use this category")
+    def __init__(self, expense_count: int, rule_count: int = 0):
+        super().__init__(f"{expense_count} expenses and {rule_count} recurring rules use it")
         self.expense_count = expense_count
+        # Issue 14: recurring rules use categories too.
+        self.rule_count = rule_count
 
 
 @dataclass(frozen=True)
@@ -180,10 +182,11 @@ def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> 
     in_use = db.session.scalar(
         select(func.count(Expense.id)).where(Expense.category_id == category.id)
     )
-    if in_use and move_to is None:
-        raise CategoryInUseError(in_use)
+    rules = _rules_using(category.id)
+    if (in_use or rules) and move_to is None:
+        raise CategoryInUseError(in_use, rules)
     moved = 0
-    if in_use:
+    if in_use or rules:
         target = db.session.scalar(
             owned(Category, ledger_id=category.ledger_id)
             .where(Category.id == move_to, Category.id != category.id)
@@ -197,6 +200,7 @@ def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> 
             .values(category_id=target, version=Expense.version + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
+        _move_rules(category.id, target)
     budgets = db.session.scalar(
         select(func.count(Budget.id)).where(Budget.category_id == category.id)
     )
@@ -204,6 +208,22 @@ def delete_category(category: Category, *, move_to: uuid.UUID | None = None) -> 
     db.session.delete(category)
     db.session.flush()
     return outcome
+
+
+def _rules_using(category_id: uuid.UUID) -> int:
+    """Issue 14: recurring rules use a category too; they move with its expenses."""
+    return db.session.scalar(
+        select(func.count(RecurringRule.id)).where(RecurringRule.category_id == category_id)
+    )
+
+
+def _move_rules(category_id: uuid.UUID, target: uuid.UUID) -> None:
+    db.session.execute(
+        update(RecurringRule)
+        .where(RecurringRule.category_id == category_id)
+        .values(category_id=target, version=RecurringRule.version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _assign(category: Category, values: CategoryValues) -> None:

@@ -9,6 +9,7 @@ from .backup import backup_command, restore_command
 from .demo import demo_data_command
 from .derived import attach_to_migrate_group
 from .purge import purge_trash_command
+from .recurring import recurring_group  # issue 14
 from .seed import seed_categories_command
 from .users import users_group  # issue 15
 
@@ -19,6 +20,7 @@ COMMANDS = (
     restore_command,
     demo_data_command,
     users_group,  # issue 15
+    recurring_group,
 )
 
 

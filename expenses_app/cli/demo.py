@@ -7,11 +7,13 @@ import random
 import click
 from flask.cli import with_appcontext
 
+from .. import clock
 from ..auth.passwords import hash_password
 from ..auth.services import find_user_by_login
-from ..demo_data import add_demo_expenses, create_demo_user
+from ..demo_data import add_demo_expenses, create_demo_user, first_ledger
 from ..extensions import db
 from ..models import User
+from ..recurring.demo import add_demo_rules
 
 USERNAME_MAX = 32
 
@@ -80,6 +82,8 @@ def demo_data_command(
         for user in users:
             result = add_demo_expenses(user.id, count, rng=rng, on_progress=bar.update)
             total_tags += result.expense_tags
+    rules = sum(add_demo_rules(first_ledger(u.id), u.id, rng, clock.today()) for u in users)
     db.session.commit()
     names = ", ".join(user.username for user in users)
     click.echo(f"Added {count * len(users):,} expenses ({total_tags:,} tag links) for {names}.")
+    click.echo(f"Added {rules} recurring expenses (see /recurring/).")

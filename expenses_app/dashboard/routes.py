@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from .. import clock
 from ..page_cache import cached_page
+from ..recurring.queries import upcoming
 from ..scoping import current_scope
 from .queries import build_dashboard
 
@@ -17,5 +18,8 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 @cached_page
 def index():
-    dashboard = build_dashboard(current_scope(), clock.today())
-    return render_template("dashboard/index.html", dashboard=dashboard)
+    scope, today = current_scope(), clock.today()
+    dashboard = build_dashboard(scope, today)
+    return render_template(
+        "dashboard/index.html", dashboard=dashboard, upcoming=upcoming(scope, today)
+    )

@@ -6,6 +6,7 @@ triggers, never written by the app itself.
   expenses (0006, 0009).
 - `page-cache-version`: ledgers.data_version and users.data_version, both dialects;
   triggers on the tables the pages show (0007, 0009).
+- `recurring-page-version`: the same versions' triggers on the recurring tables (0012).
 
 Each record can `check(connection)` (what differs from a plain recomputation
 from the source tables, and any missing trigger) and `rebuild(connection)`
@@ -24,10 +25,17 @@ from sqlalchemy.engine import Connection
 from .data_version import DATA_VERSION
 from .month_totals import MONTH_TOTALS, month_total_differences
 from .record import DerivedStructure
+from .recurring_version import RECURRING_VERSION
 from .search_index import SEARCH_INDEX
 
 LOCK_TIMEOUT = "10s"
-STRUCTURES: tuple[DerivedStructure, ...] = (MONTH_TOTALS, SEARCH_INDEX, DATA_VERSION)
+# RECURRING_VERSION after DATA_VERSION: see its `rebuilt_with`.
+STRUCTURES: tuple[DerivedStructure, ...] = (
+    MONTH_TOTALS,
+    SEARCH_INDEX,
+    DATA_VERSION,
+    RECURRING_VERSION,
+)
 
 __all__ = [
     "STRUCTURES",
@@ -58,7 +66,8 @@ def rebuild_all(connection: Connection, only: set[str] | None = None) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     for structure in STRUCTURES:
-        if structure.exists_on(connection) and (only is None or structure.name in only):
+        wanted = only is None or structure.name in only or structure.rebuilt_with & only
+        if structure.exists_on(connection) and wanted:
             structure.rebuild(connection)
 
 

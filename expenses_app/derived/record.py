@@ -48,6 +48,8 @@ class DerivedStructure:
     create_triggers: Callable[[Connection], None]
     recompute: Callable[[Connection], None]
     differences: Callable[[Connection, int], list[str]]
+    # Other structures whose rebuild drops this one's triggers (PostgreSQL CASCADE).
+    rebuilt_with: frozenset[str] = frozenset()
 
     def exists_on(self, connection: Connection) -> bool:
         return connection.dialect.name in self.dialects

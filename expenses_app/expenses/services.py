@@ -77,13 +77,15 @@ def _tags_by_key(ledger_id: uuid.UUID, keys: Iterable[str]) -> dict[str, Tag]:
     return {tag.name_key: tag for tag in db.session.scalars(stmt)}
 
 
-def create_expense(scope: Scope, values: ExpenseValues) -> Expense:
+def create_expense(scope: Scope, values: ExpenseValues, **origin: object) -> Expense:
     """A new expense in `scope`'s ledger, added by its user. `values.category_id` must
-    already be the ledger's."""
+    already be the ledger's. `origin`: columns set once, at creation, saying where the
+    expense came from (a recurring rule's `recurring_rule_id` and `occurrence_date`)."""
     expense = Expense(
         ledger_id=scope.ledger_id,
         user_id=scope.user_id,
         tags=resolve_tags(scope.ledger_id, values.tags),
+        **origin,
     )
     _assign(expense, values)
     db.session.add(expense)

@@ -69,6 +69,13 @@ from .ledger import (
 )
 from .month_total import HIDDEN, PUBLIC, ExpenseMonthTotal
 from .rate_limit import RateLimitCounter
+from .recurring import (  # issue 14
+    FREQUENCIES,
+    MAX_INTERVAL,
+    MODES,
+    RecurringOccurrence,
+    RecurringRule,
+)
 from .types import Money, UTCDateTime, utcnow
 from .user import (
     EMAIL_MAX_LENGTH,
@@ -151,4 +158,10 @@ __all__ = [
     "RESET_LINK_LIFETIME",
     "IP_ADDRESS_MAX_LENGTH",
     "USER_AGENT_MAX_LENGTH",
+    # issue 14
+    "FREQUENCIES",
+    "MAX_INTERVAL",
+    "MODES",
+    "RecurringOccurrence",
+    "RecurringRule",
 ]

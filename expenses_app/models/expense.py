@@ -185,6 +185,13 @@ class Expense(UUIDPk, OwnedByLedger, SoftDeletable, Timestamps, Versioned, Base)
     def __repr__(self) -> str:
         return f"<Expense {self.date} {self.amount} {self.description!r}>"
 
+    # Issue 14: the recurring rule that posted it and for which of its dates (see
+    # models/recurring.py). The rule may go; the expense stays, unlinked.
+    recurring_rule_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("recurring_rules.id", ondelete="SET NULL"), index=True
+    )
+    occurrence_date: Mapped[dt.date | None]
+
 
 TAG_MAX_LENGTH = 40
 

@@ -5,14 +5,14 @@ Written by hand: both new tables cascade with their user; the TOTP secret is
 stored encrypted (auth/totp.py), so this column never holds a secret in clear.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
