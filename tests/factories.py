@@ -318,6 +318,8 @@ def make_rule(
     mode: str = "auto",
     private: bool = False,
     tags: tuple[str, ...] = (),
+    payment_method: str = "other",
+    notes: str | None = None,
     ledger_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """A recurring rule made through the rule service (nothing posted yet)."""
@@ -337,6 +339,8 @@ def make_rule(
                 mode=mode,
                 tags=tags,
                 private=private,
+                payment_method=payment_method,
+                notes=notes,
             ),
         )
         db.session.commit()

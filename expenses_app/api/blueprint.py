@@ -17,7 +17,8 @@ bp = Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
-    description="Ledgers, categories, expenses, budgets and reports for scripts and apps.",
+    description="Ledgers, categories, expenses, budgets and reports for scripts and apps; "
+    "recurring rules and statement imports to read.",
 )
 bp.before_request(authenticate)
 

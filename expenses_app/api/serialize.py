@@ -1,8 +1,9 @@
 """Objects of the app as the API's plain dicts (dumped by the schemas of `schemas.py`).
 
 Money goes out through `money.format_plain` (`"12.50"`); an expense passes
-through `reads.privacy.shown_to` before it gets here, so a masked one shows
-only what the pages show of it.
+through `reads.privacy.shown_to` before it gets here, and a recurring rule
+through `recurring.queries.rule_row`, so a masked one shows only what the
+pages show of it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 from ..budgets.progress import BudgetProgress
 from ..budgets.queries import BudgetLine
-from ..models import Budget, Category
+from ..models import Budget, Category, ImportBatch
 from ..money import format_plain
 from ..reads import GroupTotal
+from ..recurring.queries import RuleRow
 
 
 def category_json(category: Category) -> dict[str, Any]:
@@ -92,6 +94,45 @@ def budget_json(line: BudgetLine, budget: Budget, progress: BudgetProgress) -> d
         "status": progress.status,
         "created_at": budget.created_at,
         "updated_at": budget.updated_at,
+    }
+
+
+def rule_json(row: RuleRow) -> dict[str, Any]:
+    """A recurring rule, already masked for the viewer by `recurring.queries.rule_row`."""
+    return {
+        "id": row.id,
+        "description": row.description,
+        "amount": format_plain(row.amount),
+        "category_id": row.category_id,
+        "payment_method": row.payment_method,
+        "tags": list(row.tags),
+        "notes": row.notes,
+        "private": row.private,
+        "frequency": row.frequency,
+        "interval": row.interval,
+        "start_date": row.start_date,
+        "end_date": row.end_date,
+        "mode": row.mode,
+        "next_date": row.next_date,
+        "schedule": row.schedule,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def import_json(batch: ImportBatch) -> dict[str, Any]:
+    """A statement import as the imports page lists it (the file's bytes stay deferred)."""
+    return {
+        "id": batch.id,
+        "filename": batch.filename,
+        "kind": batch.kind,
+        "status": batch.status,
+        "row_count": batch.row_count,
+        "added_count": batch.added_count,
+        "created_by": batch.user_id,
+        "created_at": batch.created_at,
+        "committed_at": batch.committed_at,
     }
 
 

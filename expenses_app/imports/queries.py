@@ -36,6 +36,18 @@ def batch_lines(batch: ImportBatch) -> list[ImportLine]:
     return list(db.session.scalars(stmt.order_by(ImportLine.line)))
 
 
+def added_expense_ids(batch: ImportBatch) -> list[uuid.UUID]:
+    """The ids of the expenses the batch added at its commit, in the file's order (those an
+    undo moved to the trash too; an expense purged from the trash is no longer named)."""
+    stmt = (
+        owned(ImportLine, ledger_id=batch.ledger_id)
+        .with_only_columns(ImportLine.expense_id)
+        .where(ImportLine.import_id == batch.id, ImportLine.expense_id.is_not(None))
+        .order_by(ImportLine.line)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def review(scope: Scope, batch: ImportBatch) -> Review:
     """The batch's lines with the expenses they match, as the viewer may see them."""
     lines = batch_lines(batch)

@@ -50,6 +50,8 @@ from .expense import (
 )
 from .expense_search import SearchRow
 from .imports import (  # issue 13: bank statement import
+    IMPORT_KINDS,
+    IMPORT_STATUSES,
     PROFILE_NAME_MAX_LENGTH,
     ImportBatch,
     ImportChoice,
@@ -125,6 +127,8 @@ __all__ = [
     "Category",
     "Expense",
     "ExpenseMonthTotal",
+    "IMPORT_KINDS",
+    "IMPORT_STATUSES",
     "ImportBatch",
     "ImportChoice",
     "ImportLine",

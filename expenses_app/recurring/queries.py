@@ -3,7 +3,8 @@ next 30 days (dashboard) and the spending still to come in a budget's period.
 
 Each reads the ledger's rules with their decided dates in the window in one
 SELECT, and works the schedules out in Python. Another member's private rule
-shows as the privacy module says (`is_masked`, `PRIVATE_LABEL`).
+shows as the privacy module says (`is_masked`, `PRIVATE_LABEL`): a rule as
+the list and the API show it is `rule_row`'s, the one place that masks it.
 """
 
 from __future__ import annotations
@@ -17,30 +18,46 @@ from decimal import Decimal
 from sqlalchemy import and_
 from sqlalchemy.orm import joinedload
 
+from ..expenses.services import split_tags
 from ..extensions import db
 from ..models import Category, RecurringOccurrence, RecurringRule
-from ..reads.privacy import PRIVATE_LABEL, is_masked
+from ..reads.privacy import MASKED_METHOD, PRIVATE_LABEL, is_masked
 from ..scoping import Scope, owned
 from .posting import schedule_of
 
 UPCOMING_DAYS = 30
 # At most this many dates of one rule wait on the list (a daily rule left for a year).
 MAX_WAITING_SHOWN = 60
+# What `rule_row` reads of a rule beyond its own columns.
+ROW_OPTIONS = (joinedload(RecurringRule.category),)
 
 
 @dataclass(frozen=True)
 class RuleRow:
-    """A rule as the list shows it."""
+    """A rule as the list (and the API) shows it: for another member, a private rule's
+    description reads `Private expense` and its payment method, tags, notes and
+    timestamps are empty, as for the private expenses it posts (`reads.privacy`)."""
 
     id: uuid.UUID
     description: str
     amount: Decimal
     category: Category
+    category_id: uuid.UUID
     schedule: str
+    frequency: str
+    interval: int
+    start_date: dt.date
     next_date: dt.date | None
     mode: str
     end_date: dt.date | None
+    private: bool
+    created_by: uuid.UUID | None
     masked: bool
+    payment_method: str = MASKED_METHOD
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -112,24 +129,37 @@ def _open_dates(
     return sorted(found, key=lambda o: (o.date, o.description))
 
 
+def rule_row(rule: RecurringRule, viewer_id: uuid.UUID) -> RuleRow:
+    """`rule` (its category loaded) as `viewer_id` may see it."""
+    masked = is_masked(rule.private, rule.user_id, viewer_id)
+    shown = {
+        "id": rule.id, "amount": rule.amount, "category": rule.category,
+        "category_id": rule.category_id, "schedule": schedule_of(rule).in_words(),
+        "frequency": rule.frequency, "interval": rule.interval, "start_date": rule.start_date,
+        "next_date": rule.next_date, "mode": rule.mode, "end_date": rule.end_date,
+        "private": rule.private, "created_by": rule.user_id, "masked": masked,
+    }  # fmt: skip
+    if masked:
+        return RuleRow(description=PRIVATE_LABEL, **shown)
+    return RuleRow(
+        description=rule.description,
+        payment_method=rule.payment_method,
+        tags=tuple(split_tags(rule.tags)),
+        notes=rule.notes,
+        created_at=rule.created_at,
+        updated_at=rule.updated_at,
+        **shown,
+    )
+
+
 def rule_rows(scope: Scope) -> list[RuleRow]:
     """Every rule of the ledger, by description (one SELECT)."""
     stmt = (
         owned(RecurringRule, ledger_id=scope.ledger_id)
-        .options(joinedload(RecurringRule.category))
+        .options(*ROW_OPTIONS)
         .order_by(RecurringRule.description, RecurringRule.id)
     )
-    rows = []
-    for rule in db.session.scalars(stmt):
-        masked = is_masked(rule.private, rule.user_id, scope.user_id)
-        rows.append(
-            RuleRow(
-                rule.id, PRIVATE_LABEL if masked else rule.description, rule.amount,
-                rule.category, schedule_of(rule).in_words(), rule.next_date, rule.mode,
-                rule.end_date, masked,
-            )
-        )  # fmt: skip
-    return rows
+    return [rule_row(rule, scope.user_id) for rule in db.session.scalars(stmt)]
 
 
 def waiting_confirmation(scope: Scope, today: dt.date) -> list[Occurrence]:
