@@ -142,6 +142,25 @@ def test_another_members_private_rule_is_masked(app, today):
     assert response.status_code == 404
 
 
+def test_a_masked_rule_is_listed_where_its_label_sorts_not_its_hidden_description(app, today):
+    """The list's order must not hint at what a private rule is called."""
+    alice, bob = make_user(app, "alice"), make_user(app, "bob")
+    add_member(app, alice.id, bob.id, "member")
+    make_rule(app, alice.id, description="Aardvark club", start_date=dt.date(2026, 6, 1))
+    make_rule(app, alice.id, description="Zoo pass", start_date=dt.date(2026, 6, 1))
+    for hidden in ("Aa clinic", "Zzz lessons"):
+        make_rule(app, alice.id, description=hidden, start_date=dt.date(2026, 6, 1), private=True)
+    client = app.test_client()
+    login(client, bob)
+    post_form(client, f"/ledgers/{alice.id}/switch", page="/")
+    html = client.get("/recurring/").get_data(as_text=True)
+    positions = [html.index("Aardvark club"), html.index("Private expense"), html.index("Zoo pass")]
+    assert positions == sorted(positions)
+    assert html.count("Private expense") >= 2 and "Zzz" not in html and "Aa clinic" not in html
+    second = html.index("Private expense", positions[1] + 1)
+    assert positions[1] < second < positions[2]
+
+
 def test_deleting_a_category_moves_its_rules(app, client, logged_in, today):
     rule_id = make_rule(app, logged_in.id, category="Bills", start_date=dt.date(2026, 6, 1))
     bills, food = category_id(app, logged_in.id, "Bills"), category_id(app, logged_in.id, "Food")

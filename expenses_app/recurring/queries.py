@@ -153,13 +153,14 @@ def rule_row(rule: RecurringRule, viewer_id: uuid.UUID) -> RuleRow:
 
 
 def rule_rows(scope: Scope) -> list[RuleRow]:
-    """Every rule of the ledger, by description (one SELECT)."""
-    stmt = (
-        owned(RecurringRule, ledger_id=scope.ledger_id)
-        .options(*ROW_OPTIONS)
-        .order_by(RecurringRule.description, RecurringRule.id)
-    )
-    return [rule_row(rule, scope.user_id) for rule in db.session.scalars(stmt)]
+    """Every rule of the ledger, by description as the viewer sees it (one SELECT).
+
+    Sorted after masking: an order by the stored description would place another
+    member's private rule where its hidden name sorts, a hint at what it is called.
+    """
+    stmt = owned(RecurringRule, ledger_id=scope.ledger_id).options(*ROW_OPTIONS)
+    rows = [rule_row(rule, scope.user_id) for rule in db.session.scalars(stmt)]
+    return sorted(rows, key=lambda row: (row.description.casefold(), str(row.id)))
 
 
 def waiting_confirmation(scope: Scope, today: dt.date) -> list[Occurrence]:
