@@ -14,30 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, String, Text, Uuid, func, insert, literal, select
+from sqlalchemy import BigInteger, Date, String, Uuid, func, select
 from sqlalchemy.orm import aliased
 
 from ..database import roomy_sqlite_cache
 from ..extensions import db
-from ..models import DEFAULT_COLOR, Category, Expense, UTCDateTime, expense_tags, name_key, utcnow
+from ..models import DEFAULT_COLOR, Category, Expense, name_key
 from ..reads.privacy import visible_to
 from ..scoping import Scope, owned
 from .csv_import import Fingerprint, ImportRow
 from .json_rows import JsonRows
-from .services import resolve_tags
+from .services import insert_rows, resolve_tags
 
 # Enough for the index pages 10,000 inserts touch in a user's 100,000 expenses.
 INSERT_CACHE_MIB = 64
-# What each row of the expenses' JSON holds, in order.
-_ROW_COLUMNS = {
-    "id": Uuid(),
-    "date": Date(),
-    "amount_cents": BigInteger(),
-    "category_id": Uuid(),
-    "description": String(),
-    "payment_method": String(),
-    "notes": Text(),
-}
 
 
 @dataclass(frozen=True)
@@ -166,32 +156,8 @@ def _insert(
     tag_ids: dict[str, uuid.UUID],
 ) -> None:
     """Two INSERT ... SELECT statements, whatever the number of rows."""
-    if not rows:
-        return
-    expenses, links = _json_values(rows, category_ids, tag_ids)
-    # One instant for the whole import, as a single transaction would see it.
-    now = literal(utcnow(), UTCDateTime())
-    values = JsonRows(expenses, list(_ROW_COLUMNS.values()))
-    db.session.execute(
-        insert(Expense.__table__).from_select(
-            [*_ROW_COLUMNS, "ledger_id", "user_id", "created_at", "updated_at", "version"],
-            select(
-                *values.columns,
-                literal(scope.ledger_id, Uuid()),
-                literal(scope.user_id, Uuid()),
-                now,
-                now,
-                literal(1),
-            ).select_from(values.table),
-        )
-    )
-    if links:
-        pairs = JsonRows(links, (Uuid(), Uuid()))
-        db.session.execute(
-            insert(expense_tags).from_select(
-                ["expense_id", "tag_id"], select(*pairs.columns).select_from(pairs.table)
-            )
-        )
+    if rows:
+        insert_rows(scope, *_json_values(rows, category_ids, tag_ids))
 
 
 def _json_values(
@@ -199,7 +165,7 @@ def _json_values(
     category_ids: dict[str, uuid.UUID],
     tag_ids: dict[str, uuid.UUID],
 ) -> tuple[list[list[Any]], list[list[str]]]:
-    """The new expenses as `_ROW_COLUMNS` values, and their (expense, tag) links."""
+    """The new expenses as `EXPENSE_ROW_COLUMNS` values, and their (expense, tag) links."""
     expenses, links = [], []
     tag_hex = {key: tag_id.hex for key, tag_id in tag_ids.items()}
     category_hex = {key: category_id.hex for key, category_id in category_ids.items()}
@@ -212,12 +178,13 @@ def _json_values(
         expenses.append(
             [
                 expense_id,
-                row.date.isoformat(),
                 row.amount_cents,
+                row.date.isoformat(),
                 category_hex[row.category_key],
                 row.description,
                 row.payment_method,
                 row.notes,
+                False,  # not private: the CSV format has no such column
             ]
         )
         links.extend([expense_id, tag_hex[name_key(tag)]] for tag in row.tags)

@@ -188,20 +188,12 @@ def create_expenses(scope: Scope, values: Sequence[ExpenseValues]) -> list[uuid.
         for expense_id, value in zip(ids, values, strict=True)
         for name in value.tags
     ]
-    if rows:
-        _insert_json(scope, rows)
-    if links:
-        pairs = JsonRows(links, (Uuid(), Uuid()))
-        db.session.execute(
-            insert(expense_tags).from_select(
-                ["expense_id", "tag_id"], select(*pairs.columns).select_from(pairs.table)
-            )
-        )
+    insert_rows(scope, rows, links)
     return ids
 
 
-# What each row of `create_expenses`' JSON holds, in order (values as SQLite stores them).
-_JSON_COLUMNS = {
+# What each row `insert_rows` takes holds, in order (values as SQLite stores them).
+EXPENSE_ROW_COLUMNS = {
     "id": Uuid(),
     "amount_cents": BigInteger(),
     "date": Date(),
@@ -213,20 +205,32 @@ _JSON_COLUMNS = {
 }
 
 
-def _insert_json(scope: Scope, rows: list[list]) -> None:
-    """One INSERT ... SELECT of the rows sent as one JSON parameter (see json_rows.py)."""
-    now = literal(utcnow(), UTCDateTime())
-    values = JsonRows(rows, list(_JSON_COLUMNS.values()))
-    db.session.execute(
-        insert(Expense.__table__).from_select(
-            [*_JSON_COLUMNS, "ledger_id", "user_id", "created_at", "updated_at", "version"],
-            select(
-                *values.columns,
-                literal(scope.ledger_id, Uuid()),
-                literal(scope.user_id, Uuid()),
-                now,
-                now,
-                literal(1),
-            ).select_from(values.table),
+def insert_rows(scope: Scope, rows: list[list], links: list[list[str]]) -> None:
+    """New expenses of `scope`'s ledger, added by its user, as one INSERT ... SELECT of
+    `rows` (values in `EXPENSE_ROW_COLUMNS` order, as SQLite stores them) sent as one JSON
+    parameter (see json_rows.py), and one of their (expense, tag) `links`: the two bulk
+    paths (the CSV import and the statement import) insert through here."""
+    if rows:
+        now = literal(utcnow(), UTCDateTime())
+        values = JsonRows(rows, list(EXPENSE_ROW_COLUMNS.values()))
+        columns = [*EXPENSE_ROW_COLUMNS, "ledger_id", "user_id", "created_at", "updated_at"]
+        db.session.execute(
+            insert(Expense.__table__).from_select(
+                [*columns, "version"],
+                select(
+                    *values.columns,
+                    literal(scope.ledger_id, Uuid()),
+                    literal(scope.user_id, Uuid()),
+                    now,
+                    now,
+                    literal(1),
+                ).select_from(values.table),
+            )
         )
-    )
+    if links:
+        pairs = JsonRows(links, (Uuid(), Uuid()))
+        db.session.execute(
+            insert(expense_tags).from_select(
+                ["expense_id", "tag_id"], select(*pairs.columns).select_from(pairs.table)
+            )
+        )
