@@ -132,7 +132,7 @@ def sqlite_dataset(small: bool = False) -> Dataset:
     return Dataset(kind, url, user_rows, total, seconds) if small else _large(url, seconds)
 
 
-def _create_database(url) -> None:
+def create_database(url) -> None:
     """Create BENCH_DATABASE_URL's database when the server lacks it (a fresh machine)."""
     import sqlalchemy as sa
 
@@ -155,7 +155,7 @@ def postgres_dataset(url: str) -> Dataset:
     key = cache_key("large")
     total = USER_ROWS + OTHER_USERS * OTHER_ROWS + SHARED_ROWS
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
-    _create_database(engine.url)
+    create_database(engine.url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_dataset (key text)"))
         current = conn.execute(sa.text("SELECT key FROM bench_dataset")).scalar()

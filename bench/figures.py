@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from .dataset import Dataset
 from .load import Load
 from .probes import Probe
+from .statement_import import StatementImport
 
 
 @dataclass
@@ -77,6 +78,8 @@ class Results:
     seconds: int  # per page
     total: float  # the whole run's wall time
     machine: Machine
+    # Issue 13: the bank statement import, SQLite then PostgreSQL (empty in older files).
+    statement_imports: list[StatementImport] = field(default_factory=list)
 
 
 def _shareable(raw_url: str) -> str:
@@ -123,4 +126,5 @@ def load_results(path: Path) -> Results:
         seconds=raw["seconds"],
         total=raw["total"],
         machine=Machine(**raw["machine"]),
+        statement_imports=[StatementImport(**s) for s in raw.get("statement_imports", [])],
     )

@@ -8,6 +8,7 @@ import statistics
 from . import load, reference
 from .dataset import SHARED_MEMBERS, USER
 from .figures import DatabaseRun, Page, Results
+from .statement_import import IMPORT_ROWS, TARGETS, USER_ROWS
 
 MB = 1024 * 1024
 BASELINE_ROWS = 50
@@ -199,6 +200,40 @@ def _demo_line(results: Results) -> str:
     )
 
 
+def _statement_import_rows(results: Results) -> list[str]:
+    """Issue 13's figures: each database's medians against the targets."""
+    if not results.statement_imports:
+        return []
+    first = results.statement_imports[0]
+    review_max, commit_max = TARGETS["upload to review"], TARGETS["commit"]
+    # Measured after the run's end: on its own, not within the `make bench` run above.
+    alone = ", on its own after the run above" if first.when > results.machine.when else ""
+    rows = [
+        "",
+        f"## Bank statement import, {IMPORT_ROWS:,}-row CSV (issue 13; measured {first.when} "
+        f"UTC by `python -m bench.statement_import`{alone}, median of {first.runs} runs per "
+        "database)",
+        "",
+        "A German giro statement (cp1252, `;`, a preamble) uploaded through the test client "
+        f"by a user whose ledger holds {USER_ROWS:,} expenses, in a fresh database: upload, "
+        "mapping as pre-filled, review page, then commit of every checked line.",
+        "",
+        "| database | rows added | upload s | mapping s | review page s | upload → review s "
+        "| target | commit s | target |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for figure in results.statement_imports:
+        s = figure.seconds
+        review, commit = s["upload to review"], s["commit"]
+        rows.append(
+            f"| {figure.kind} | {figure.rows:,} | {s['upload']:.2f} | {s['mapping']:.2f} "
+            f"| {s['review page']:.2f} | {review:.2f} | < {review_max:.0f} s "
+            f"{_mark(review < review_max)} | {commit:.2f} | < {commit_max:.0f} s "
+            f"{_mark(commit < commit_max)} |"
+        )
+    return rows
+
+
 def render(results: Results) -> str:
     """The whole results.md text."""
     m = results.machine
@@ -228,5 +263,6 @@ def render(results: Results) -> str:
     if len(results.runs) > 1:
         lines += _pg_rows(results.runs[0], results.runs[1])
     lines += ["", _demo_line(results)]
+    lines += _statement_import_rows(results)
     lines += reference.section([run.kind for run in results.runs]) + [""]
     return "\n".join(lines)

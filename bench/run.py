@@ -16,10 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from . import dataset, figures, load, probes, report
 from .dataset import PASSWORD, ROOT, USER, Dataset
 from .figures import DatabaseRun, Page
 from .server import Server
+from .statement_import import StatementImport
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 
@@ -123,6 +126,38 @@ def measure_demo_data() -> float:
     return seconds
 
 
+def statement_import_url(bench_url: str) -> str:
+    """A database of its own beside BENCH_DATABASE_URL's, created if missing: the statement
+    import replaces its schema, which would cost the large dataset a rebuild."""
+    url = make_url(bench_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    url = url.set(database=f"{url.database}_statement_import")
+    dataset.create_database(url)
+    return url.render_as_string(hide_password=False)
+
+
+def measure_statement_imports() -> list[StatementImport]:
+    """Issue 13: `python -m bench.statement_import` on SQLite and, with BENCH_DATABASE_URL,
+    on PostgreSQL, each in a process of its own; the medians it prints last. A database
+    whose run fails is left out of results.md (the error is printed), as the other probes
+    never stop the run."""
+    targets = [[]]
+    if os.environ.get("BENCH_DATABASE_URL"):
+        targets.append(["--postgres", statement_import_url(os.environ["BENCH_DATABASE_URL"])])
+    measured = []
+    for extra in targets:
+        print(f"statement import: {'PostgreSQL' if extra else 'SQLite'}", flush=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.statement_import", "--json", *extra],
+            cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(f"statement import FAILED:\n{done.stderr}", flush=True)
+            continue
+        print(done.stdout.strip().rsplit("\n", 1)[0], flush=True)
+        measured.append(StatementImport(**json.loads(done.stdout.strip().splitlines()[-1])))
+    return measured
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--report"]:
         saved = Path(sys.argv[2]) if len(sys.argv) > 2 else SAVED
@@ -137,8 +172,9 @@ def main() -> None:
         )
     print("demo-data: 100,000 rows into a fresh database", flush=True)
     demo_seconds = measure_demo_data()
+    imports = measure_statement_imports()
     results = figures.Results(
-        runs, demo_seconds, SECONDS, time.perf_counter() - started, figures.Machine.now()
+        runs, demo_seconds, SECONDS, time.perf_counter() - started, figures.Machine.now(), imports
     )
     figures.save(results, SAVED)
     text = report.render(results)

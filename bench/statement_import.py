@@ -2,6 +2,7 @@
 
     python -m bench.statement_import                         # SQLite (a temporary file)
     python -m bench.statement_import --postgres postgresql://postgres@127.0.0.1/mydb
+    python -m bench.statement_import --json    # also a last line of JSON (`make bench` reads it)
 
 The database is migrated fresh (on PostgreSQL its `public` schema is replaced:
 give it a database of its own). Each run makes a user whose ledger holds
@@ -10,7 +11,9 @@ giro statement (cp1252, `;`, a preamble, `1.234,56`, DD.MM.YYYY) of
 IMPORT_ROWS lines through the test client: upload, mapping (as pre-filled),
 review page, then commit of every checked line. Wall time per step is
 printed per run, then the median over the runs; the targets are upload to
-review under 3 s and commit under 2 s.
+review under 3 s and commit under 2 s. `make bench` runs it on SQLite and, with
+BENCH_DATABASE_URL, on a database of its own beside that one (see run.py), and
+shows the medians as a section of results.md.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import json
 import random
 import re
 import statistics
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -43,6 +48,17 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SELECT = re.compile(r'<select[^>]*name="([a-z_0-9]+)"[^>]*>(.*?)</select>', re.S)
 CHOSEN = re.compile(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected')
 TARGETS = {"upload to review": 3.0, "commit": 2.0}
+
+
+@dataclass
+class StatementImport:
+    """One database's figures: per step, the median seconds of `runs` imports."""
+
+    kind: str  # "SQLite" or "PostgreSQL", as the rest of results.md names them
+    when: str  # UTC, when the runs ended
+    runs: int
+    rows: int  # lines committed per import
+    seconds: dict[str, float]
 
 
 def statement(rows: int) -> bytes:
@@ -139,25 +155,39 @@ def one_run(app: Flask, name: str, data: bytes) -> dict[str, float]:
     return times
 
 
+def measure(url: str | None, runs: int) -> StatementImport:
+    """Import the statement `runs` times into a fresh database (SQLite if `url` is None),
+    printing each run; the medians."""
+    data = statement(IMPORT_ROWS)
+    measured = []
+    with tempfile.TemporaryDirectory() as workdir:
+        app = fresh_app(url, Path(workdir))
+        for n in range(runs):
+            measured.append(one_run(app, f"importer{n}", data))
+            print(f"run {n + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in measured[-1].items()))
+        with app.app_context():
+            db.engine.dispose()
+    rows = measured[0].pop("rows added")
+    for run in measured[1:]:
+        run.pop("rows added")
+    seconds = {key: statistics.median(run[key] for run in measured) for key in measured[0]}
+    when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
+    return StatementImport("PostgreSQL" if url else "SQLite", when, runs, int(rows), seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="a PostgreSQL URL whose public schema may be replaced")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="end with the medians as JSON")
     args = parser.parse_args()
-    data = statement(IMPORT_ROWS)
-    with tempfile.TemporaryDirectory() as workdir:
-        app = fresh_app(args.postgres, Path(workdir))
-        runs = []
-        for n in range(args.runs):
-            runs.append(one_run(app, f"importer{n}", data))
-            print(f"run {n + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()))
-        with app.app_context():
-            db.engine.dispose()
-    print(f"{'postgresql' if args.postgres else 'sqlite'}, median of {args.runs} runs:")
-    for key in runs[0]:
-        value = statistics.median(run[key] for run in runs)
+    result = measure(args.postgres, args.runs)
+    print(f"{result.kind}, median of {result.runs} runs ({result.rows:,} rows added each):")
+    for key, value in result.seconds.items():
         target = f" (target < {TARGETS[key]:.0f} s)" if key in TARGETS else ""
-        print(f"  {key}: {value:.2f}{' s' if key != 'rows added' else ''}{target}")
+        print(f"  {key}: {value:.2f} s{target}")
+    if args.json:
+        print(json.dumps(asdict(result)))
 
 
 if __name__ == "__main__":

@@ -56,14 +56,19 @@ def _replay(row: IdempotencyKey) -> Response:
     return response
 
 
+def delete_expired_keys(now: dt.datetime, *, user_id: uuid.UUID | None = None) -> int:
+    """Delete the keys older than REPLAY_WINDOW (of one user, or of everyone for
+    `flask jobs run`); how many. The caller commits."""
+    stmt = delete(IdempotencyKey).where(IdempotencyKey.created_at < now - REPLAY_WINDOW)
+    if user_id is not None:
+        stmt = stmt.where(IdempotencyKey.user_id == user_id)
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
 def claim(user_id: uuid.UUID, key: str, print_: str) -> uuid.UUID | Response:
     """The id of a fresh claim on `key`, or the answer to give instead (the stored one)."""
     now = clock.now()
-    db.session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id, IdempotencyKey.created_at < now - REPLAY_WINDOW
-        )
-    )
+    delete_expired_keys(now, user_id=user_id)
     row = IdempotencyKey(user_id=user_id, key=key, fingerprint=print_, created_at=now)
     db.session.add(row)
     try:

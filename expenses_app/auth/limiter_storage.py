@@ -61,6 +61,14 @@ def increment_statement(dialect_name: str, key: str, expiry: int, amount: int = 
     ).returning(counters.c.hits)
 
 
+def delete_expired_counters() -> int:
+    """Delete the counters whose window has passed (`flask jobs run`): `get` and `incr`
+    treat them as absent. In the caller's transaction (a separate connection could not
+    write beside it on SQLite); how many, the caller commits."""
+    stmt = delete(counters).where(counters.c.expires_at <= now())
+    return db.session.execute(stmt).rowcount
+
+
 class DatabaseStorage(Storage):
     """The counters in `rate_limit_counters` (not registered: see register_storage_scheme)."""
 

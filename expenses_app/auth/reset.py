@@ -7,11 +7,12 @@ by any path (the account page, another link) kills every older link.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 
 from .. import clock
 from ..extensions import db
@@ -26,6 +27,18 @@ def _fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()
 
 
+def _dead(now: dt.datetime) -> ColumnElement[bool]:
+    """Links that can never open again: used, or expired."""
+    return or_(PasswordResetToken.used_at.is_not(None), PasswordResetToken.expires_at <= now)
+
+
+def delete_dead_reset_tokens(now: dt.datetime) -> int:
+    """Delete every user's used and expired links (`flask jobs run`); how many. The caller
+    commits."""
+    stmt = delete(PasswordResetToken).where(_dead(now))
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
 def create_reset_token(user: User) -> str:
     """A new reset token for `user` (only its hash is stored). Also deletes the user's
     used and expired links, so the table stays small without a cleanup job. The caller
@@ -33,10 +46,7 @@ def create_reset_token(user: User) -> str:
     token = new_token()
     now = clock.now()
     db.session.execute(
-        delete(PasswordResetToken).where(
-            PasswordResetToken.user_id == user.id,
-            or_(PasswordResetToken.used_at.is_not(None), PasswordResetToken.expires_at <= now),
-        )
+        delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id, _dead(now))
     )
     db.session.add(
         PasswordResetToken(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user, login_user
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
 
 from ..extensions import db, login_manager
 from ..ledgers.current import OLDEST_FIRST, starting_ledger
@@ -89,6 +89,18 @@ def _lifetime(remember: bool) -> dt.timedelta:
     return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=int(value))
 
 
+def _dead(now: dt.datetime) -> ColumnElement[bool]:
+    """Sessions no cookie can use again: expired, or revoked (never un-revoked)."""
+    return or_(UserSession.expires_at <= now, UserSession.revoked_at.is_not(None))
+
+
+def delete_dead_sessions(now: dt.datetime) -> int:
+    """Delete every user's expired and revoked sessions (`flask jobs run`); how many. The
+    caller commits."""
+    stmt = delete(UserSession).where(_dead(now))
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
 def start_session(user: User, *, remember: bool) -> None:
     """Record a new login for `user`; afterwards `user.get_id()` names it.
 
@@ -96,12 +108,7 @@ def start_session(user: User, *, remember: bool) -> None:
     without a cleanup job. The caller commits.
     """
     now = utcnow()
-    db.session.execute(
-        delete(UserSession).where(
-            UserSession.user_id == user.id,
-            or_(UserSession.expires_at <= now, UserSession.revoked_at.is_not(None)),
-        )
-    )
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, _dead(now)))
     token = new_token()
     db.session.add(
         UserSession(

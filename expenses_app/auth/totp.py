@@ -166,6 +166,13 @@ def use_recovery_code(user_id: uuid.UUID, code: str) -> bool:
     return used.rowcount == 1
 
 
+def delete_used_recovery_codes() -> int:
+    """Delete every spent recovery code (`flask jobs run`): single-use, so dead, and only the
+    unused ones are counted. How many; the caller commits."""
+    stmt = delete(RecoveryCode).where(RecoveryCode.used_at.is_not(None))
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
 def recovery_codes_left(user_id: uuid.UUID) -> int:
     return db.session.scalar(
         select(func.count())

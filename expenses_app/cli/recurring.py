@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from .. import clock
 from ..extensions import db
 from ..money import format_money
-from ..recurring.posting import due_ledgers, post_due
+from ..recurring.posting import Posted, due_ledgers, post_due
 
 
 @click.group("recurring")
@@ -34,22 +34,32 @@ def run_command(as_of: dt.datetime | None) -> None:
     is posted once. Prints one line per posted expense.
     """
     today = as_of.date() if as_of is not None else clock.today()
-    total, failed = 0, []
-    for ledger_id in due_ledgers(today):
-        try:
-            posted = post_due(ledger_id, today)
-            db.session.commit()
-        except OperationalError as exc:
-            # A lock timeout or a deadlock with another run: that ledger waits for the next.
-            db.session.rollback()
-            failed.append(f"ledger {ledger_id}: {str(exc.orig).strip().splitlines()[0]}")
-            continue
-        for item in posted:
-            amount = format_money(item.amount)
-            click.echo(f"{item.date.isoformat()}  {amount:>12}  {item.description}")
-        total += len(posted)
-    click.echo(f"Posted {total} recurring expenses due by {today.isoformat()}.")
+    posted, failed = post_every_ledger(today)
+    for item in posted:
+        amount = format_money(item.amount)
+        click.echo(f"{item.date.isoformat()}  {amount:>12}  {item.description}")
+    click.echo(f"Posted {len(posted)} recurring expenses due by {today.isoformat()}.")
     if failed:
         raise click.ClickException(
             f"{len(failed)} ledgers could not be posted now, run again: " + "; ".join(failed)
         )
+
+
+def post_every_ledger(today: dt.date) -> tuple[list[Posted], list[str]]:
+    """Post every ledger's due occurrences, committing ledger by ledger (also `flask jobs run`).
+
+    Returns what was posted and one line per ledger that could not be posted
+    now (a lock timeout or a deadlock with another run: it waits for the next).
+    """
+    posted: list[Posted] = []
+    failed: list[str] = []
+    for ledger_id in due_ledgers(today):
+        try:
+            ledger_posted = post_due(ledger_id, today)
+            db.session.commit()
+        except OperationalError as exc:
+            db.session.rollback()
+            failed.append(f"ledger {ledger_id}: {str(exc.orig).strip().splitlines()[0]}")
+        else:
+            posted.extend(ledger_posted)
+    return posted, failed
