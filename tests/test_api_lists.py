@@ -153,6 +153,21 @@ def test_updated_since_returns_changes_and_trashed_expenses_with_deleted_at(app,
     assert victim not in expense_ids(api.get(f"{api.ledger}/expenses"))
 
 
+def test_an_updated_since_pasted_unencoded_with_its_offset_is_read_as_meant(app, spending):
+    api = api_client(app, spending)
+    food = category_id(app, spending.id, "Food")
+    created = api.post(f"{api.ledger}/expenses", json=expense_body(food)).get_json()
+    before = "2000-01-01T00:00:00.5+02:00"
+
+    # A timestamp of an answer put in the URL as is: its `+` arrives as a space.
+    raw = api.get(f"{api.ledger}/expenses?updated_since={before}")
+    encoded = api.get(f"{api.ledger}/expenses", query_string={"updated_since": before})
+
+    assert expense_ids(raw) == expense_ids(encoded) and created["id"] in expense_ids(raw)
+    after = api.get(f"{api.ledger}/expenses?updated_since={created['updated_at']}")
+    assert after.status_code == 200, after.get_json()
+
+
 def test_another_members_private_expense_is_masked_as_on_the_pages(app):
     owner, member = make_user(app, "owner"), make_user(app, "member")
     add_member(app, owner.id, member.id, "member")
