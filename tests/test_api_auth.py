@@ -94,7 +94,7 @@ def test_the_token_page_creates_a_token_shown_once_that_works(app, client):
     response = post_form(
         client,
         "/auth/tokens",
-        {"name": "Phone", "scope": "read", "expires": "30d", "password": user.password},
+        {"name": "Phone", "scope": "read", "expires": "30d"},
     )
 
     assert response.status_code == 200
@@ -109,18 +109,30 @@ def test_the_token_page_creates_a_token_shown_once_that_works(app, client):
         assert dt.timedelta(days=29) < row.expires_at - row.created_at <= dt.timedelta(days=30)
 
 
-def test_creating_a_token_needs_the_password(app, client):
+@pytest.mark.parametrize(
+    "field, value", [("scope", "admin"), ("expires", "5y"), ("name", " "), ("scope", "")]
+)
+def test_a_bad_token_field_is_a_form_error_and_creates_nothing(app, client, field, value):
     user = make_user(app)
     login(client, user)
+    data = {"name": "Phone", "scope": "read", "expires": "1y", field: value}
 
-    response = post_form(
-        client, "/auth/tokens", {"name": "Phone", "scope": "read", "expires": "1y", "password": "x"}
-    )
+    response = post_form(client, "/auth/tokens", data)
 
     assert response.status_code == 422
     assert 'id="new-token"' not in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_the_list_shows_each_tokens_scope_by_its_contract_value(app, client):
+    user = make_user(app)
+    make_api_token(app, user.id, scope="read_write")
+    login(client, user)
+
+    html = client.get("/auth/tokens").get_data(as_text=True)
+
+    assert 'data-scope="read_write"' in html and "<code>read_write</code>" in html
 
 
 def test_a_revoked_token_stops_working_and_another_users_token_is_404(app, client):

@@ -114,6 +114,18 @@ def test_a_viewers_and_a_read_tokens_writes_answer_403_and_change_nothing(app):
     assert checked >= 18
 
 
+def test_a_viewers_writes_answer_403_whatever_the_body(app):
+    alice, viewer = make_user(app, "alice"), make_user(app, "viewer")
+    add_member(app, alice.id, viewer.id, "viewer")
+    objects = owned_objects(app, alice.id)
+    objects["expense_id"] = objects["expense_id"][:1]
+    # Empty, of the wrong type, or with an unknown field: 403 as for a valid body.
+    for samples in ({}, {name: [1] for name in bodies(app, alice)}, {"expenses": {"x": 1}}):
+        walked = walk(app, api_client(app, viewer), objects, samples, set(STATE_CHANGING))
+        for label, response, changed in walked:
+            assert response.status_code == 403 and not changed, (label, response.get_json())
+
+
 def test_a_viewer_and_a_read_token_can_read_everything(app):
     alice, viewer = make_user(app, "alice"), make_user(app, "viewer")
     add_member(app, alice.id, viewer.id, "viewer")

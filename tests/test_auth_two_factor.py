@@ -352,6 +352,16 @@ def test_verify_honours_only_a_local_next(app, client, enrolled, clock):
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
+def test_verify_honours_its_own_next_when_the_password_step_had_none(app, client, enrolled, clock):
+    user, secret, _codes = enrolled
+    logged_out_client(app, client)
+    assert password_step(client, user).headers["Location"].startswith("/auth/2fa/verify")
+
+    response = verify(client, code(secret, clock), next_path="/budgets/")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/budgets/"
+
+
 def test_remember_me_survives_the_second_step(app, client, enrolled, clock):
     user, secret, _codes = enrolled
     logged_out_client(app, client)

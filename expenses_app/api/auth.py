@@ -4,8 +4,8 @@ Before every API view the token is checked (401 when missing, unknown,
 revoked or expired), counted against its rate limit (429), and its user
 becomes the request's `current_user` for the scoping door: an `ApiUser`
 whose current ledger is the one the path names (404 when the user is not a
-member there). A `read` token's writes answer 403, as do a viewer's
-(`scoping.writable_scope`).
+member there). A `read` token's writes answer 403, as do a viewer's (here,
+before the body is validated, and again in `scoping.writable_scope`).
 """
 
 from __future__ import annotations
@@ -101,3 +101,6 @@ def authenticate() -> None:
         g._login_user = ApiUser(caller.id, caller.username, caller.email, ledger_id, scope.role)
     if request.method not in READS and scope_name != "read_write":
         raise Forbidden("This token may only read.")
+    # Before the body is read, as for a `read` token: a viewer's write is a 403 whatever it sends.
+    if request.method not in READS and ledger_id is not None and not scope.can_write:
+        raise Forbidden("A viewer of this ledger may only read.")

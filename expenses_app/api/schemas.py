@@ -9,6 +9,8 @@ schemas dump the plain dicts of `serialize.py`.
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, fields, validate
 
 from ..models import (
@@ -32,6 +34,7 @@ COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 # A tag is one item of the list; the form's text joins them with commas.
 TAG_PATTERN = r"^[^,]+$"
 API_PER_PAGE = 50
+_SPACED_OFFSET = re.compile(r"T[0-9:.]+ [0-9]{2}:[0-9]{2}$")
 
 
 def money_string(**kwargs) -> fields.String:
@@ -49,6 +52,16 @@ class JsonBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+class QueryTimestamp(fields.AwareDateTime):
+    """An aware timestamp in a query string, where an unencoded `+00:00` arrives as
+    ` 00:00` (`+` means a space there): the space before the offset is read as `+`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and _SPACED_OFFSET.search(value):
+            value = value[:-6] + "+" + value[-5:]
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class ProblemSchema(Schema):
@@ -172,7 +185,7 @@ class ExpenseQuerySchema(Schema):
     order = fields.String(validate=validate.OneOf(ORDERS))
     page = fields.Integer(validate=validate.Range(1, 1_000_000))
     per_page = fields.Integer(validate=validate.Range(1, MAX_PER_PAGE))
-    updated_since = fields.AwareDateTime(
+    updated_since = QueryTimestamp(
         metadata={"description": "Only expenses changed after this instant, trashed ones too."}
     )
 

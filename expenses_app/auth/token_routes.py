@@ -40,14 +40,14 @@ def _render(form: TokenForm, new_token: str | None = None, status: int = 200):
 @bp.get("")
 @login_required
 def index():
-    return _render(TokenForm(password_hash=""))
+    return _render(TokenForm())
 
 
 @bp.post("")
 @login_required
 def create():
     user = account_user()
-    form = TokenForm(password_hash=user.password_hash)
+    form = TokenForm()
     if not form.validate_on_submit():
         return _render(form, status=422)
     issued = create_api_token(
@@ -56,7 +56,7 @@ def create():
     db.session.commit()
     security_event("api_token_created", user_id=user.id)
     # Shown this once, on this very answer: it is never stored, so no redirect.
-    return _render(TokenForm(formdata=None, password_hash=""), new_token=issued.token)
+    return _render(TokenForm(formdata=None), new_token=issued.token)
 
 
 @bp.post("/<uuid:token_id>/revoke")

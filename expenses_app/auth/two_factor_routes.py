@@ -189,4 +189,6 @@ def _second_step_done(pending: PendingLogin, proof: str):
                 f"Only {left} recovery codes left: make a new set on the two-factor page.",
                 "warning",
             )
-    return redirect(safe_next_url(pending.target) or url_for("dashboard.index"))
+    # This page's own `next` (contract), else the one the password step was given.
+    target = safe_next_url(request.args.get("next")) or safe_next_url(pending.target)
+    return redirect(target or url_for("dashboard.index"))

@@ -89,11 +89,14 @@ _PARSERS = {
         "q",
         raw,
         QUERY_MAX_LENGTH,
-        f"The search text must be at most {QUERY_MAX_LENGTH} characters.",
+        f"The search text “q” must be at most {QUERY_MAX_LENGTH} characters, with no NUL.",
     ),
     "category": _parse_category,
     "tag": lambda raw: _parse_text(
-        "tag", raw, TAG_MAX_LENGTH, f"“tag” must be at most {TAG_MAX_LENGTH} characters."
+        "tag",
+        raw,
+        TAG_MAX_LENGTH,
+        f"“tag” must be at most {TAG_MAX_LENGTH} characters, with no NUL.",
     ),
     "payment_method": _parse_payment_method,
     "start": lambda raw: _parse_date("start", raw),
