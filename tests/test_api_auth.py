@@ -6,14 +6,14 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from expenses_app.extensions import db
-from expenses_app.models import ApiToken, Category
+from expenses_app.models import ApiToken, Category, UserSession, utcnow
 
 from .api_client import api_client
 from .conftest import login, post_form
-from .factories import make_api_token, make_user
+from .factories import DEFAULT_PASSWORD, make_api_token, make_user
 
 NEW_TOKEN = re.compile(r'id="new-token">([^<]+)<')
 
@@ -123,6 +123,32 @@ def test_a_bad_token_field_is_a_form_error_and_creates_nothing(app, client, fiel
     assert 'id="new-token"' not in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(ApiToken)) is None
+
+
+def _age_the_login(app, minutes: int) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(UserSession).values(created_at=utcnow() - dt.timedelta(minutes=minutes))
+        )
+        db.session.commit()
+
+
+def test_a_login_older_than_ten_minutes_must_give_the_password_to_create_a_token(app, client):
+    """A token outlives the session: an unlocked browser left logged in cannot mint one."""
+    user = make_user(app)
+    login(client, user)
+    assert 'name="password"' not in client.get("/auth/tokens").get_data(as_text=True)
+    _age_the_login(app, 11)
+    fields = {"name": "Phone", "scope": "read", "expires": "1y"}
+
+    for password in (None, "wrong password"):
+        data = fields | ({"password": password} if password else {})
+        refused = post_form(client, "/auth/tokens", data)
+        assert refused.status_code == 422 and 'name="password"' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)) is None
+    accepted = post_form(client, "/auth/tokens", fields | {"password": DEFAULT_PASSWORD})
+    assert accepted.status_code == 200 and NEW_TOKEN.search(accepted.get_data(as_text=True))
 
 
 def test_the_list_shows_each_tokens_scope_by_its_contract_value(app, client):

@@ -272,6 +272,13 @@ def load_user(session_id: str) -> SessionUser | None:
     return SessionUser(*user, token, *ledger, ledger_count=count)
 
 
+def logged_in_since(session_token: str) -> dt.datetime | None:
+    """When this browser's login (its session row) began: a login with a password, and the
+    second step when 2FA is on; rotating the session after a password or 2FA change too."""
+    stmt = select(UserSession.created_at).where(UserSession.token_hash == token_hash(session_token))
+    return db.session.scalar(stmt)
+
+
 def account_user() -> User:
     """The logged-in user as an ORM object, for the routes that show or change the account."""
     user = db.session.get_one(User, current_user.id)

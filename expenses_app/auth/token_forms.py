@@ -1,11 +1,11 @@
-"""The form that creates a personal access token (issue 16). Field names are the contract's:
-`name`, `scope`, `expires` and nothing else (no password: the contract names none)."""
+"""The form that creates a personal access token (issue 16). Field names are the contract's,
+`name`, `scope` and `expires`, and `password` when the login is not recent (token_routes.py)."""
 
 from __future__ import annotations
 
-from wtforms import SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..form_base import AppForm
 from ..models import TOKEN_NAME_MAX_LENGTH
@@ -33,4 +33,9 @@ class TokenForm(AppForm):
         "Expires",
         choices=[SelectChoice(value, label) for value, label in EXPIRY_LABELS.items()],
         default="1y",
+    )
+    # Asked only when the login is older than RECENT_LOGIN: a token outlives the session,
+    # so a browser left unlocked must not be enough to mint one (token_routes.py).
+    password = PasswordField(
+        "Your password", validators=[Optional()], render_kw={"autocomplete": "current-password"}
     )

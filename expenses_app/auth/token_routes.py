@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..extensions import db
 from .api_tokens import (
     create_api_token,
@@ -16,10 +19,33 @@ from .api_tokens import (
     users_token_or_none,
 )
 from .events import security_event
-from .sessions import account_user
+from .passwords import verify_password
+from .sessions import account_user, logged_in_since
 from .token_forms import EXPIRY_LABELS, SCOPE_LABELS, TokenForm
 
 bp = Blueprint("tokens", __name__, url_prefix="/auth/tokens")
+# A token outlives the session that made it, so a browser left logged in must not be
+# enough to mint one: longer than this after the login, creating one asks for the
+# password again (a client that logs in and then creates a token is never asked).
+RECENT_LOGIN = dt.timedelta(minutes=10)
+
+
+def _token_form(**kwargs) -> TokenForm:
+    """The creation form; its `password` field only when the login is not recent."""
+    form = TokenForm(**kwargs)
+    since = logged_in_since(current_user.session_token)
+    if since is not None and clock.now() - since <= RECENT_LOGIN:
+        del form.password
+    return form
+
+
+def _password_confirmed(form: TokenForm, password_hash: str) -> bool:
+    """True when the form asks no password, or its password is the account's."""
+    if "password" not in form or verify_password(password_hash, form.password.data or ""):
+        return True
+    form.password.errors.append("Enter your password: you logged in a while ago.")
+    security_event("api_token_password_refused", user_id=current_user.id, level=logging.WARNING)
+    return False
 
 
 def _render(form: TokenForm, new_token: str | None = None, status: int = 200):
@@ -40,15 +66,15 @@ def _render(form: TokenForm, new_token: str | None = None, status: int = 200):
 @bp.get("")
 @login_required
 def index():
-    return _render(TokenForm())
+    return _render(_token_form())
 
 
 @bp.post("")
 @login_required
 def create():
     user = account_user()
-    form = TokenForm()
-    if not form.validate_on_submit():
+    form = _token_form()
+    if not form.validate_on_submit() or not _password_confirmed(form, user.password_hash):
         return _render(form, status=422)
     issued = create_api_token(
         user.id, name=form.name.data, scope=form.scope.data, expires=form.expires.data
@@ -56,7 +82,7 @@ def create():
     db.session.commit()
     security_event("api_token_created", user_id=user.id)
     # Shown this once, on this very answer: it is never stored, so no redirect.
-    return _render(TokenForm(formdata=None), new_token=issued.token)
+    return _render(_token_form(formdata=None), new_token=issued.token)
 
 
 @bp.post("/<uuid:token_id>/revoke")
