@@ -257,3 +257,13 @@ def test_a_role_the_contract_does_not_limit_may_be_given_to_several_columns(app,
         assert expense.description == "Coffee Shop"
         assert expense.notes == "first\nsecond"
         assert sorted(tag.name for tag in expense.tags) == ["a", "b"]
+
+
+def test_a_qif_with_one_unreadable_date_but_one_date_order_goes_to_review(app, client, logged_in):
+    data = (
+        b"!Type:Bank\nD03/25/2026\nT-25.00\nPPARKING\n^\nD13/45/2026\nT-8.40\nPPHARMACY\n^\n"
+        b"D03/27/2026\nT-3.00\nPCOFFEE\n^\n"
+    )
+    batch = import_id(upload(client, "bank.qif", data))
+    assert client.get(f"/imports/{batch}").status_code == 200
+    assert line_statuses(review_page(client, batch)) == {1: "new", 2: "error", 3: "new"}
