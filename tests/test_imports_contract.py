@@ -267,3 +267,12 @@ def test_a_qif_with_one_unreadable_date_but_one_date_order_goes_to_review(app, c
     batch = import_id(upload(client, "bank.qif", data))
     assert client.get(f"/imports/{batch}").status_code == 200
     assert line_statuses(review_page(client, batch)) == {1: "new", 2: "error", 3: "new"}
+
+
+def test_an_amount_with_two_minus_signs_is_an_error_not_money_in(app, client, logged_in):
+    data = (
+        b"Date,Description,Amount\n2026-07-01,Coffee,--3.50\n2026-07-02,Tea,(-2.00)\n"
+        b"2026-07-03,Cake,-4.00\n"
+    )
+    batch = imported(client, data)
+    assert line_statuses(review_page(client, batch)) == {2: "error", 3: "error", 4: "new"}
