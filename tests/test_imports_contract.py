@@ -276,3 +276,18 @@ def test_an_amount_with_two_minus_signs_is_an_error_not_money_in(app, client, lo
     )
     batch = imported(client, data)
     assert line_statuses(review_page(client, batch)) == {2: "error", 3: "error", 4: "new"}
+
+
+def test_a_profile_maps_a_file_with_its_header_after_a_longer_preamble(app, client, logged_in):
+    header = b"Booked;Text;Value\n"
+    first = b"Account 1\n" + header + b"2026-07-01;Coffee;-3,50\n2026-07-02;Tea;-2,00\n"
+    batch = import_id(upload(client, "first.csv", first))
+    response = submit_mapping(client, batch, save_profile="y", profile_name="My bank",
+        role_0="date", role_1="description", role_2="amount", date_format="YYYY-MM-DD",
+        delimiter=";", decimal_separator=",", skip_lines="1", has_header="y")  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    second = b"Account 1\nFrom 2026-07-03 to 2026-07-04\n\n" + header
+    second += b"2026-07-03;Cake;-4,00\n"
+    batch = import_id(upload(client, "second.csv", second))
+    assert client.get(f"/imports/{batch}").status_code == 200
+    assert line_statuses(review_page(client, batch)) == {5: "new"}

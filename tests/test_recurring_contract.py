@@ -141,3 +141,23 @@ def test_a_viewer_gets_403_and_nothing_changes(app, client, today):
         response = post_form(client, url, {"date": "2026-05-15"}, page="/recurring/")
         assert response.status_code == 403, action
     assert rule_count(app) == 1 and dates(app) == []
+
+
+@pytest.mark.parametrize("frequency", ["daily", "weekly", "monthly", "yearly"])
+def test_skip_and_post_at_the_ends_of_the_calendar_answer_4xx(
+    app, client, logged_in, today, frequency
+):
+    rule_id = make_rule(
+        app, logged_in.id, start_date=dt.date(2026, 5, 15), mode="confirm", frequency=frequency
+    )
+    for date in ("0001-01-01", "9999-12-31", "1970-01-01"):
+        url = f"/recurring/{rule_id}/post"
+        response = post_form(client, url, {"date": date}, page="/recurring/")
+        assert response.status_code == 422, (date, response.status_code)
+    for date in ("0001-01-01", "1970-01-01", "9999-12-31"):
+        url = f"/recurring/{rule_id}/skip"
+        response = post_form(client, url, {"date": date}, page="/recurring/")
+        assert response.status_code in (302, 422), (date, response.status_code)
+    assert client.get("/recurring/").status_code == 200
+    assert client.get("/").status_code == 200
+    assert dates(app) == []
