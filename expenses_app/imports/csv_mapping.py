@@ -73,6 +73,8 @@ _HEADER_ROLES = {
     "tags": ("tags",),
     "reference": ("reference", "ref", "transaction id", "id", "referenz", "fitid"),
 }
+# How the values of several columns of one role are joined (others: with a space).
+_JOINERS = {"notes": "\n", "tags": ","}
 _BY_HEADER = {word: role for role, words in _HEADER_ROLES.items() for word in words}
 
 
@@ -125,9 +127,6 @@ def role_problems(roles: Sequence[str]) -> list[str]:
         problems.append("Choose one amount column, or one debit and one credit column.")
     if "description" not in roles and "payee" not in roles:
         problems.append("Choose a description or a payee column.")
-    for role in ("description", "payee", "notes", "category", "tags", "reference"):
-        if roles.count(role) > 1:
-            problems.append(f"Choose at most one {role} column.")
     return problems
 
 
@@ -137,17 +136,25 @@ def column_values(records: Sequence[Record], column: int) -> list[str]:
 
 def read_transactions(records: Sequence[Record], settings: CsvSettings) -> list[Transaction]:
     """A transaction per record (the header already left out), each error explained."""
-    columns = {role: n for n, role in enumerate(settings.roles) if role != "ignore"}
+    columns: dict[str, list[int]] = {}
+    for n, role in enumerate(settings.roles):
+        columns.setdefault(role, []).append(n)
     return [_transaction(record, columns, settings) for record in records]
 
 
-def _transaction(record: Record, columns: dict[str, int], settings: CsvSettings) -> Transaction:
-    """One record read with the mapping; every problem found goes into its error."""
+def _transaction(
+    record: Record, columns: dict[str, list[int]], settings: CsvSettings
+) -> Transaction:
+    """One record read with the mapping; every problem found goes into its error. Several
+    columns of one role are joined (the first non-empty one for a category or reference)."""
     cells = record.cells
 
     def cell(role: str) -> str:
-        n = columns.get(role)
-        return cells[n].strip() if n is not None and n < len(cells) else ""
+        found = [cells[n].strip() for n in columns.get(role, ()) if n < len(cells)]
+        found = [value for value in found if value]
+        if role in ("category", "reference"):
+            return found[0] if found else ""
+        return _JOINERS.get(role, " ").join(found)
 
     problems: list[str] = []
     tx = Transaction(record.line)

@@ -43,10 +43,11 @@ def prepare(scope: Scope, batch: ImportBatch) -> None:
             apply_qif_format(scope, batch, formats[0])
     else:
         text = decode_text(batch.data, detect_encoding(batch.data))
-        profile = find_profile(scope, text)
-        if profile is not None:
+        found = find_profile(scope, text)
+        if found is not None:
+            profile, skip_lines = found
             batch.profile_id = profile.id
-            settings = CsvSettings.from_json(profile.settings)
+            settings = CsvSettings.from_json(profile.settings).with_(skip_lines=skip_lines)
             if apply_csv_mapping(scope, batch, settings):
                 batch.settings = None
 

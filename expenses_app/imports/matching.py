@@ -40,13 +40,19 @@ class _Existing:
     id: uuid.UUID
     date: dt.date
     cents: int
-    key: str | None  # name_key of the description; None when masked for the viewer
+    key: str | None  # match_key of the description; None when masked for the viewer
     deleted: bool
 
 
 def text_key(text: str | None) -> str:
     """The remembered-category key of a description or payee."""
     return name_key(text or "")[:200]
+
+
+def match_key(text: str | None) -> str:
+    """The duplicate key of a description: case and spacing ignored ("Coffee Shop" is
+    "coffeeshop", as is "COFFEESHOP")."""
+    return "".join(name_key(text or "").split())
 
 
 def judge(scope: Scope, transactions: Sequence[Transaction]) -> list[Verdict]:
@@ -85,7 +91,7 @@ def _exact_match(tx, by_reference, exact, used) -> uuid.UUID | None:
     referenced = by_reference.get(tx.reference) if tx.reference else None
     if referenced is not None and referenced not in used:
         return referenced
-    for key in (text_key(tx.description), None):
+    for key in (match_key(tx.description), None):
         for row in exact.get((tx.date, tx.cents, key), ()):
             if row.id not in used:
                 return row.id
@@ -136,7 +142,7 @@ def _candidates(scope: Scope, spent: Sequence[Transaction]) -> list[_Existing]:
         )
         for id_, date, amount, description, private, user_id in db.session.execute(stmt):
             masked = is_masked(private, user_id, scope.user_id)
-            key = None if masked else text_key(description)
+            key = None if masked else match_key(description)
             found.append(_Existing(id_, date, int(amount * 100), key, deleted))
     return found
 

@@ -33,10 +33,13 @@ def parse_signed_cents(text: str, decimal: str) -> int:
     sign, body = _strip_sign(raw)
     body = _strip_currency(body)
     sign2, body = _strip_sign(body)
+    if sign < 0 and sign2 < 0:
+        # `--5` or `(-5)`: no bank means plus by that.
+        raise NumberError(f"“{raw[:30]}” has two minus signs")
     cents = _unsigned_cents(body, decimal, raw)
     if cents > MAX_CENTS:
         raise NumberError(f"the amount “{raw[:30]}” is too large")
-    return -cents if (sign * sign2) < 0 else cents
+    return -cents if min(sign, sign2) < 0 else cents
 
 
 def _strip_sign(text: str) -> tuple[int, str]:

@@ -15,19 +15,26 @@ def header_sha256(line: str) -> str:
     return hashlib.sha256(line.strip().encode("utf-8")).hexdigest()
 
 
-def find_profile(scope: Scope, text: str) -> ImportProfile | None:
-    """The ledger's profile whose header line is the file's line at the profile's skip_lines."""
+def find_profile(scope: Scope, text: str) -> tuple[ImportProfile, int] | None:
+    """The ledger's profile whose header line is a line of the file's first ones, with the
+    number of lines before it there (a profile whose own skip_lines fits comes first: a
+    bank's preamble may grow by a line)."""
     lines = physical_lines(text, MAX_SKIP_LINES + 1)
-    hashes = {header_sha256(line): n for n, line in enumerate(lines) if line.strip()}
+    hashes: dict[str, int] = {}
+    for n, line in enumerate(lines):
+        if line.strip():
+            hashes.setdefault(header_sha256(line), n)
     if not hashes:
         return None
     stmt = owned(ImportProfile, ledger_id=scope.ledger_id).where(
         ImportProfile.header_sha256.in_(list(hashes))
     )
-    for profile in db.session.scalars(stmt.order_by(ImportProfile.created_at)):
-        if CsvSettings.from_json(profile.settings).skip_lines == hashes[profile.header_sha256]:
-            return profile
-    return None
+    found = [
+        (p, hashes[p.header_sha256])
+        for p in db.session.scalars(stmt.order_by(ImportProfile.created_at))
+    ]
+    fitting = [(p, n) for p, n in found if CsvSettings.from_json(p.settings).skip_lines == n]
+    return (fitting or found or [None])[0]
 
 
 def save_profile(scope: Scope, name: str, header: str, settings: CsvSettings) -> ImportProfile:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .dates import DATE_FORMATS, DateError, formats_reading, parse_date
+from .dates import DATE_FORMATS, DateError, formats_reading, parse_date, reads
 from .numbers import NumberError, guess_decimal_separator, parse_signed_cents
 from .transactions import MAX_TRANSACTIONS, Transaction, finish, joined
 
@@ -71,9 +71,11 @@ def date_text(record: QifRecord) -> str:
 
 
 def date_formats(records: list[QifRecord]) -> list[str]:
-    """The QIF formats reading every record's date."""
-    found = formats_reading(date_text(record) for record in records)
-    return [name for name in found if name in QIF_DATE_FORMATS]
+    """The QIF formats reading every record's date that some QIF format reads (a date
+    none reads is an error whatever the order, so it does not make the order unknown)."""
+    texts = [date_text(record) for record in records]
+    readable = [text for text in texts if any(reads(text, name) for name in QIF_DATE_FORMATS)]
+    return [name for name in formats_reading(readable) if name in QIF_DATE_FORMATS]
 
 
 def read_transactions(records: list[QifRecord], date_format: str) -> list[Transaction]:

@@ -13,12 +13,14 @@ _INCLUDE = re.compile(r"^include_([1-9][0-9]{0,6})$")
 
 def commit_choices(data: Mapping[str, str], form: CommitForm) -> CommitChoices:
     """Which lines are included, each with its category (None: the default); CommitError
-    for a category that is not an id."""
+    for an `include_` that names no line or a category that is not an id."""
     included = {}
     for key in data:
+        if not key.startswith("include_"):
+            continue
         match = _INCLUDE.match(key)
         if match is None:
-            continue
+            raise CommitError(f"“{key[:40]}” is not a line of this import.")
         line = int(match.group(1))
         try:
             included[line] = as_uuid(data.get(f"category_{line}", ""))
