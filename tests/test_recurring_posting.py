@@ -16,8 +16,8 @@ from expenses_app.recurring import posting
 from expenses_app.recurring.posting import MAX_POSTS_PER_RUN
 from expenses_app.versioning import EditConflict
 
-from .conftest import post_form
-from .factories import category_id, make_rule, make_user
+from .conftest import login, post_form
+from .factories import add_member, category_id, make_rule, make_user
 
 TODAY = dt.date(2026, 5, 15)
 
@@ -333,6 +333,23 @@ def test_a_posted_expense_links_to_its_rule(app, client, logged_in, today):
         expense_id = db.session.scalar(select(Expense.id))
     html = client.get(f"/expenses/{expense_id}").get_data(as_text=True)
     assert f'href="/recurring/{rule_id}/edit"' in html
+
+
+def test_a_viewer_sees_that_an_expense_is_recurring_without_a_link_they_may_not_open(app, today):
+    owner, viewer = make_user(app, "owner"), make_user(app, "viewer")
+    add_member(app, owner.id, viewer.id, "viewer")
+    rule_id = make_rule(app, owner.id, start_date=dt.date(2026, 5, 1))
+    client = app.test_client()
+    login(client, viewer)
+    post_form(client, f"/ledgers/{owner.id}/switch", page="/")
+    client.get("/")  # a viewer opening a page posts the due expense too
+    with app.app_context():
+        expense_id = db.session.scalar(select(Expense.id))
+
+    html = client.get(f"/expenses/{expense_id}").get_data(as_text=True)
+    assert "Posted by a recurring expense" in html
+    assert f"/recurring/{rule_id}/edit" not in html
+    assert client.get(f"/recurring/{rule_id}/edit").status_code == 403
 
 
 def test_the_list_shows_the_schedule_in_words_and_the_next_date(app, client, logged_in, today):
