@@ -150,7 +150,7 @@ def test_an_undone_import_still_names_the_expenses_it_added(app):
     api = api_client(app, make_user(app))
     committed = make_committed_import(app, api.user.id)
     with app.app_context():
-        undo_import(db.session.get_one(ImportBatch, committed))
+        undo_import(db.session.get_one(ImportBatch, committed), api.user.id)
         db.session.commit()
 
     detail = api.get(f"{api.ledger}/imports/{committed}").get_json()

@@ -174,6 +174,31 @@ def test_income_errors_and_unknown_categories_are_refused_and_nothing_is_added(
     assert expense_count(app, logged_in.id, deleted=None) == 0
 
 
+def test_undo_by_another_member_leaves_what_its_author_has_made_private_since(app):
+    """Only the member who added a private expense may delete it, an undo included."""
+    alice, bob = make_user(app, "alice"), make_user(app, "bob")
+    add_member(app, alice.id, bob.id, "member")
+    bobs = app.test_client()
+    login(bobs, bob)
+    post_form(bobs, f"/ledgers/{alice.id}/switch", page="/")
+    # (the default category is looked up in the ledger of the user given: Alice's)
+    batch = committed(app, bobs, alice, statement("bank_v1.ofx"), name="bank_v1.ofx")
+    with app.app_context():
+        first = db.session.scalar(select(Expense.id).where(Expense.deleted_at.is_(None)).limit(1))
+        db.session.execute(update(Expense).where(Expense.id == first).values(private=True))
+        db.session.commit()
+    alices = app.test_client()
+    login(alices, alice)
+
+    assert post_form(alices, f"/imports/{batch}/undo", page="/imports/").status_code == 302
+
+    with app.app_context():
+        assert db.session.get(Expense, first).deleted_at is None
+        trashed = select(func.count()).where(Expense.deleted_at.is_not(None))
+        assert db.session.scalar(trashed) == 1
+        assert db.session.get(ImportBatch, uuid.UUID(batch)).status == "undone"
+
+
 def test_commit_undo_and_discard_each_work_once(app, client, logged_in):
     unrelated = make_expense(app, logged_in.id, description="Typed by hand")
     batch = committed(app, client, logged_in, statement("bank_v1.ofx"), name="bank_v1.ofx")

@@ -24,6 +24,7 @@ from ..models import (
     ImportLine,
     utcnow,
 )
+from ..reads.privacy import visible_to
 from ..scoping import Scope, owned
 from .matching import text_key
 
@@ -198,15 +199,18 @@ def _remember(scope: Scope, chosen: list[tuple[str, uuid.UUID]]) -> None:
         )
 
 
-def undo_import(batch: ImportBatch) -> int:
-    """Move every expense the import added, still outside the trash, to the trash."""
+def undo_import(batch: ImportBatch, undoer_id: uuid.UUID) -> int:
+    """Move every expense the import added, still outside the trash, to the trash: all but
+    those another member has made private since (only their author may delete them)."""
     _claim(batch, "committed", "undone")
     added = (
         owned(ImportLine, ledger_id=batch.ledger_id)
         .with_only_columns(ImportLine.expense_id)
         .where(ImportLine.import_id == batch.id, ImportLine.expense_id.is_not(None))
     )
-    stmt = owned(Expense, ledger_id=batch.ledger_id).where(Expense.id.in_(added))
+    stmt = owned(Expense, ledger_id=batch.ledger_id).where(
+        Expense.id.in_(added), visible_to(Expense, undoer_id)
+    )
     expenses = list(db.session.scalars(stmt.options(selectinload(Expense.tags))))
     for expense in expenses:
         trash_expense(expense)

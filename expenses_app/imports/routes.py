@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..categories.services import category_choices
 from ..extensions import db
@@ -111,7 +111,7 @@ def undo(import_id: uuid.UUID):
     batch = get_owned_or_404(ImportBatch, import_id)
     require_role(batch)
     try:
-        moved = undo_import(batch)
+        moved = undo_import(batch, current_user.id)
     except ImportStateError:
         abort(409)
     db.session.commit()
