@@ -33,6 +33,8 @@ from expenses_app.extensions import db
 
 from .factories import UserInfo, make_user
 
+# The `today` fixture (the server's date, movable) of the recurring expense tests.
+pytest_plugins = ["tests.server_date"]
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 

@@ -13,22 +13,7 @@ from expenses_app.models import RecurringOccurrence, RecurringRule
 
 from .conftest import login, post_form
 from .factories import add_member, category_id, make_rule, make_user
-from .test_recurring_posting import TODAY, dates, rule_form, the_rule
-
-
-@pytest.fixture
-def today(monkeypatch):
-    """The server's date, movable: `today.set(date)`."""
-
-    class Today:
-        value = TODAY
-
-        def set(self, date: dt.date) -> None:
-            self.value = date
-
-    holder = Today()
-    monkeypatch.setattr("expenses_app.clock.today", lambda: holder.value)
-    return holder
+from .test_recurring_posting import dates, rule_form, the_rule
 
 
 def rule_count(app) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import create_engine, func, select
 
 from expenses_app.extensions import db
@@ -16,23 +15,9 @@ from expenses_app.recurring.services import skip_occurrence
 
 from .conftest import count_queries, login, other_database_kind, post_form
 from .factories import add_member, category_id, make_budget, make_expense, make_rule, make_user
+from .server_date import TODAY
 from .test_page_cache import fresh_page, stale_pages, without_tokens
 from .test_recurring_posting import rule_form
-
-TODAY = dt.date(2026, 5, 15)
-
-
-@pytest.fixture
-def today(monkeypatch):
-    class Today:
-        value = TODAY
-
-        def set(self, date: dt.date) -> None:
-            self.value = date
-
-    holder = Today()
-    monkeypatch.setattr("expenses_app.clock.today", lambda: holder.value)
-    return holder
 
 
 def expense_count(app) -> int:

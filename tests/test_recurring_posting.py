@@ -18,23 +18,7 @@ from expenses_app.versioning import EditConflict
 
 from .conftest import login, post_form
 from .factories import add_member, category_id, make_rule, make_user
-
-TODAY = dt.date(2026, 5, 15)
-
-
-@pytest.fixture
-def today(monkeypatch):
-    """The server's date, movable: `today.set(date)`."""
-
-    class Today:
-        value = TODAY
-
-        def set(self, date: dt.date) -> None:
-            self.value = date
-
-    holder = Today()
-    monkeypatch.setattr("expenses_app.clock.today", lambda: holder.value)
-    return holder
+from .server_date import TODAY
 
 
 def rule_form(app, user_id, **fields) -> dict:
