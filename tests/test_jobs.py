@@ -21,9 +21,9 @@ from expenses_app.models import (
     RecoveryCode,
     UserSession,
 )
-from expenses_app.recurring import posting
 
-from .factories import make_expense, make_import, make_rule, make_user
+from .factories import make_expense, make_import, make_rule
+from .test_recurring_posting import ann_cannot_post
 
 NOW = dt.datetime.now(dt.UTC)
 TABLES = {
@@ -201,17 +201,7 @@ def test_a_failing_job_is_reported_the_others_still_run_and_the_exit_code_is_1(
 
 
 def test_a_ledger_that_cannot_be_posted_fails_the_recurring_job_only(app, runner, monkeypatch):
-    ann, ben = make_user(app, "ann"), make_user(app, "ben")
-    make_rule(app, ann.id, start_date=dt.date(2026, 1, 5), description="Phone")
-    make_rule(app, ben.id, start_date=dt.date(2026, 1, 5), description="Phone")
-    real = posting.post_due
-
-    def flaky(ledger_id, today):
-        if ledger_id == ann.id:
-            raise OperationalError("INSERT", {}, Exception("deadlock detected"))
-        return real(ledger_id, today)
-
-    monkeypatch.setattr("expenses_app.cli.recurring.post_due", flaky)
+    _, ben = ann_cannot_post(app, monkeypatch)
     result = runner.invoke(args=["jobs", "run", "--date", "2026-01-05"])
     assert result.exit_code == 1
     assert "recurring: FAILED: posted 1 recurring expenses" in result.output

@@ -449,9 +449,9 @@ def test_a_skip_racing_another_change_of_the_rule_answers_409(
     assert "changed at the same moment" in response.get_data(as_text=True)
 
 
-def test_the_command_goes_on_with_the_other_ledgers_when_one_fails_and_exits_1(
-    app, runner, monkeypatch
-):
+def ann_cannot_post(app, monkeypatch) -> tuple:
+    """Ann's and Ben's ledgers, each with a rule due on 2026-01-05; posting Ann's fails
+    as a deadlock would (the CLI's runs must go on with Ben's). Returns (ann, ben)."""
     ann, ben = make_user(app, "ann"), make_user(app, "ben")
     make_rule(app, ann.id, start_date=dt.date(2026, 1, 5), description="Ann's rent")
     make_rule(app, ben.id, start_date=dt.date(2026, 1, 5), description="Ben's rent")
@@ -463,6 +463,13 @@ def test_the_command_goes_on_with_the_other_ledgers_when_one_fails_and_exits_1(
         return real(ledger_id, today)
 
     monkeypatch.setattr("expenses_app.cli.recurring.post_due", flaky)
+    return ann, ben
+
+
+def test_the_command_goes_on_with_the_other_ledgers_when_one_fails_and_exits_1(
+    app, runner, monkeypatch
+):
+    ann_cannot_post(app, monkeypatch)
     result = runner.invoke(args=["recurring", "run", "--date", "2026-01-05"])
     assert result.exit_code == 1
     assert "Posted 1 recurring" in result.output and "deadlock detected" in result.output
