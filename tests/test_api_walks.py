@@ -56,19 +56,25 @@ def walk(
                 yield f"{method} {path}", response, snapshot(app, skip=VOLATILE_TABLES) != before
 
 
+def wrong_answers(walked, expected: int, who: str) -> tuple[list[str], int]:
+    """The walk's answers other than `expected` problem+json, and its writes that changed
+    data, as readable lines; and how many requests it made."""
+    failures, checked = [], 0
+    for label, response, changed in walked:
+        checked += 1
+        if response.status_code != expected or response.content_type != "application/problem+json":
+            failures.append(f"{label} as {who}: {response.status_code}")
+        if changed:
+            failures.append(f"{label} as {who} changed data")
+    return failures, checked
+
+
 def test_every_api_route_without_a_token_answers_401_problem(app):
     alice = make_user(app, "alice")
     objects = owned_objects(app, alice.id)
     anonymous = ApiClient(app.test_client(), alice, "")
-    failures, checked = [], 0
-    for label, response, changed in walk(
-        app, anonymous, objects, bodies(app, alice), {"GET", *STATE_CHANGING}
-    ):
-        checked += 1
-        if response.status_code != 401 or response.content_type != "application/problem+json":
-            failures.append(f"{label}: {response.status_code}")
-        if changed:
-            failures.append(f"{label} changed data")
+    walked = walk(app, anonymous, objects, bodies(app, alice), {"GET", *STATE_CHANGING})
+    failures, checked = wrong_answers(walked, 401, "nobody")
     assert failures == []
     assert checked >= 15
 
@@ -84,14 +90,9 @@ def test_another_users_token_gets_404_for_every_id_and_changes_nothing(app):
     for ledger, needed in ((alice.id, frozenset(objects)), (bob.id, object_ids)):
         ids = {**objects, "ledger_id": [ledger]}
         methods = {"GET", *STATE_CHANGING}
-        for label, response, changed in walk(
-            app, bob_api, ids, samples, methods, ids_needed=needed
-        ):
-            checked += 1
-            if response.status_code != 404:
-                failures.append(f"{label} as Bob: {response.status_code}")
-            if changed:
-                failures.append(f"{label} as Bob changed data")
+        walked = walk(app, bob_api, ids, samples, methods, ids_needed=needed)
+        wrong, count = wrong_answers(walked, 404, "Bob")
+        failures, checked = failures + wrong, checked + count
     assert failures == []
     assert checked >= 20
 
@@ -104,12 +105,9 @@ def test_a_viewers_and_a_read_tokens_writes_answer_403_and_change_nothing(app):
     samples = bodies(app, alice)
     failures, checked = [], 0
     for caller in (api_client(app, viewer), api_client(app, alice, scope="read")):
-        for label, response, changed in walk(app, caller, objects, samples, set(STATE_CHANGING)):
-            checked += 1
-            if response.status_code != 403:
-                failures.append(f"{label} as {caller.user.username}: {response.status_code}")
-            if changed:
-                failures.append(f"{label} as {caller.user.username} changed data")
+        walked = walk(app, caller, objects, samples, set(STATE_CHANGING))
+        wrong, count = wrong_answers(walked, 403, caller.user.username)
+        failures, checked = failures + wrong, checked + count
     assert failures == []
     assert checked >= 18
 
