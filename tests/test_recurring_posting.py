@@ -466,6 +466,21 @@ def ann_cannot_post(app, monkeypatch) -> tuple:
     return ann, ben
 
 
+def test_a_database_error_without_a_message_still_gives_its_ledger_a_line(app, runner, monkeypatch):
+    """An empty DBAPI message once raised IndexError out of the command."""
+    ann = make_user(app, "ann")
+    make_rule(app, ann.id, start_date=dt.date(2026, 1, 5))
+
+    def silent(ledger_id, today):
+        raise OperationalError("INSERT", {}, Exception(""))
+
+    monkeypatch.setattr("expenses_app.cli.recurring.post_due", silent)
+    result = runner.invoke(args=["recurring", "run", "--date", "2026-01-05"])
+    assert result.exit_code == 1 and f"ledger {ann.id}: OperationalError" in result.output, (
+        result.output
+    )
+
+
 def test_the_command_goes_on_with_the_other_ledgers_when_one_fails_and_exits_1(
     app, runner, monkeypatch
 ):

@@ -24,7 +24,7 @@ from ..auth.totp import delete_used_recovery_codes
 from ..extensions import db
 from ..imports.store import DRAFT_LIFETIME, purge_drafts  # issue 13
 from .purge import purge_trash
-from .recurring import post_every_ledger  # issue 14
+from .recurring import one_line, post_every_ledger  # issue 14
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,6 @@ JOBS: tuple[tuple[str, Callable[[Moment], str]], ...] = (
 )
 
 
-def _one_line(exc: Exception) -> str:
-    orig = getattr(exc, "orig", None)  # a DBAPI error wrapped by SQLAlchemy
-    text = str(orig if orig is not None else exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
-
-
 def run_job(name: str, job: Callable[[Moment], str], moment: Moment) -> bool:
     """Run one job in its own transaction and print its line; False when it failed.
 
@@ -105,7 +99,7 @@ def run_job(name: str, job: Callable[[Moment], str], moment: Moment) -> bool:
     except Exception as exc:
         db.session.rollback()
         log.exception("job %s failed", name)
-        click.echo(f"{name}: FAILED: {_one_line(exc)}")
+        click.echo(f"{name}: FAILED: {one_line(exc)}")
         return False
     click.echo(f"{name}: {summary}")
     return True

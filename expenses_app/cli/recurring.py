@@ -14,6 +14,14 @@ from ..money import format_money
 from ..recurring.posting import Posted, due_ledgers, post_due
 
 
+def one_line(exc: Exception) -> str:
+    """A failure as one line for the command's output (the database's own message when a
+    DBAPI error is wrapped by SQLAlchemy, else the exception's; never empty)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
 @click.group("recurring")
 def recurring_group() -> None:
     """Recurring expenses."""
@@ -59,7 +67,7 @@ def post_every_ledger(today: dt.date) -> tuple[list[Posted], list[str]]:
             db.session.commit()
         except OperationalError as exc:
             db.session.rollback()
-            failed.append(f"ledger {ledger_id}: {str(exc.orig).strip().splitlines()[0]}")
+            failed.append(f"ledger {ledger_id}: {one_line(exc)}")
         else:
             posted.extend(ledger_posted)
     return posted, failed
