@@ -13,7 +13,7 @@ from ..categories.services import (
     CategoryInUseError,
     create_category,
     delete_category,
-    list_categories_with_counts,
+    ledger_categories,
     update_category,
 )
 from ..extensions import db
@@ -43,8 +43,8 @@ def _form_values(category: Category) -> dict:
 @problems(*COMMON)
 @bp.response(200, CategoryListSchema)
 def list_categories(ledger_id: uuid.UUID):
-    summaries = list_categories_with_counts(current_scope().ledger_id)
-    return {"data": [category_json(summary.category) for summary in summaries]}
+    categories = ledger_categories(current_scope().ledger_id)
+    return {"data": [category_json(category) for category in categories]}
 
 
 @bp.route(PATH, methods=["POST"], endpoint="create_category")

@@ -124,6 +124,12 @@ def list_categories_with_counts(ledger_id: uuid.UUID) -> list[CategorySummary]:
     return [CategorySummary(*row) for row in db.session.execute(stmt)]
 
 
+def ledger_categories(ledger_id: uuid.UUID) -> list[Category]:
+    """The ledger's categories by name, without the counts the categories page shows."""
+    stmt = owned(Category, ledger_id=ledger_id).order_by(Category.name_key)
+    return list(db.session.scalars(stmt))
+
+
 # Built once: the expense list and forms run it on every request.
 _CHOICES = (
     owned(Category, ledger_id=bindparam("ledger_id"))
