@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from wtforms import DateField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -15,6 +14,7 @@ from ..expenses.forms import ExpenseForm
 from ..expenses.services import split_tags
 from ..form_base import AppForm, VersionField
 from ..models import MAX_INTERVAL, RecurringRule
+from ..months import add_months
 from .services import RuleValues
 
 MAX_YEARS_BACK = 10
@@ -71,7 +71,7 @@ class RuleForm(AppForm):
 
     def validate_start_date(self, field: DateField) -> None:
         # Catching up posts every date since the start: ten years back is plenty.
-        earliest = clock.today() - relativedelta(years=MAX_YEARS_BACK)
+        earliest = add_months(clock.today(), -12 * MAX_YEARS_BACK)
         if field.data is not None and field.data < earliest:
             raise ValidationError(f"The first date can be at most {MAX_YEARS_BACK} years ago.")
 

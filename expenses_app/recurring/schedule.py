@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
+from ..months import month_index
+
 UNITS = {"daily": "days", "weekly": "weeks", "monthly": "months", "yearly": "years"}
 # Months in a unit, to find the index of a date without stepping through the years.
 MONTHS_IN = {"monthly": 1, "yearly": 12}
@@ -45,7 +47,7 @@ class Schedule:
         if self.frequency in DAYS_IN:
             step = DAYS_IN[self.frequency] * self.interval
             return -(-(first - self.start_date).days // step)
-        months = (first.year - self.start_date.year) * 12 + first.month - self.start_date.month
+        months = month_index(first) - month_index(self.start_date)
         n = max(0, months // (MONTHS_IN[self.frequency] * self.interval) - 1)
         while (date := self.nth(n)) is not None and date < first:
             n += 1
