@@ -12,7 +12,6 @@ the failure stays counted.
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 from flask import current_app
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
 from ..extensions import db, limiter
+from ..tokens import token_hash
 from .limiter_storage import counters, increment_statement, now
 
 
@@ -33,7 +33,7 @@ class TooManyAttempts(TooManyRequests):
 
 def hashed(value: str) -> str:
     """A short stable digest of what names an account (no email address in the table)."""
-    return hashlib.sha256(value.encode()).hexdigest()[:32]
+    return token_hash(value)[:32]
 
 
 def _window(setting: str) -> tuple[int, int]:

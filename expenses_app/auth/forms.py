@@ -48,6 +48,23 @@ def new_password_field(label: str) -> PasswordField:
     )
 
 
+def confirm_field(label: str, target: str) -> PasswordField:
+    """The password typed again, to equal field `target`."""
+    return PasswordField(
+        label,
+        validators=[InputRequired(), EqualTo(target, message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def current_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 def _check_email_format(_form: FlaskForm, field: Field) -> None:
     if field.data and not is_valid_email(field.data):
         raise ValidationError("Enter an email address like name@example.com.")
@@ -95,11 +112,7 @@ class RegisterForm(AppForm):
         render_kw={"autocomplete": "name"},
     )
     password = new_password_field("Password")
-    confirm = PasswordField(
-        "Repeat the password",
-        validators=[InputRequired(), EqualTo("password", message="The passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = confirm_field("Repeat the password", "password")
 
     def validate_email(self, field: Field) -> None:
         _check_email_format(self, field)
@@ -158,17 +171,9 @@ class ProfileForm(AppForm):
 
 class PasswordChangeForm(AppForm):
     form_name = HiddenField(default="password")
-    current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = current_password_field("Current password")
     new_password = new_password_field("New password")
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[InputRequired(), EqualTo("new_password", message="The passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = confirm_field("Repeat the new password", "new_password")
 
     def __init__(
         self, *args, password_hash: str, personal: tuple[str | None, ...] = (), **kwargs

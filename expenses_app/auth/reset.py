@@ -8,7 +8,6 @@ by any path (the account page, another link) kills every older link.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 
 from flask import current_app
@@ -21,10 +20,6 @@ from ..tokens import new_token, token_hash
 
 MAX_TOKEN_LENGTH = 100
 RESET_PATH = "/auth/reset/"
-
-
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()
 
 
 def _dead(now: dt.datetime) -> ColumnElement[bool]:
@@ -52,7 +47,7 @@ def create_reset_token(user: User) -> str:
         PasswordResetToken(
             user_id=user.id,
             token_hash=token_hash(token),
-            password_fingerprint=_fingerprint(user.password_hash),
+            password_fingerprint=token_hash(user.password_hash),
             created_at=now,
             expires_at=now + RESET_LINK_LIFETIME,
         )
@@ -80,7 +75,7 @@ def find_reset_user(token: str) -> tuple[PasswordResetToken, User] | None:
             User.is_active.is_(True),
         )
     ).first()
-    if row is None or row[0].password_fingerprint != _fingerprint(row[1].password_hash):
+    if row is None or row[0].password_fingerprint != token_hash(row[1].password_hash):
         return None
     return row[0], row[1]
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import Field, PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms import Field, StringField
+from wtforms.validators import InputRequired, Length
 
 from ..form_base import AppForm
 from .forms import (
     check_current_password,
     check_new_password,
+    confirm_field,
+    current_password_field,
     email_field,
     new_password_field,
 )
@@ -26,14 +28,6 @@ def _code_field(label: str, description: str | None = None) -> StringField:
     )
 
 
-def _password_field() -> PasswordField:
-    return PasswordField(
-        "Your password",
-        validators=[InputRequired(), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
 class _WithPassword(AppForm):
     def __init__(self, *args, password_hash: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -45,13 +39,13 @@ class _WithPassword(AppForm):
 
 class TwoFactorEnableForm(_WithPassword):
     code = _code_field("The 6-digit code your app shows")
-    password = _password_field()
+    password = current_password_field("Your password")
 
 
 class TwoFactorConfirmForm(_WithPassword):
     """Disabling two-factor login or replacing the recovery codes: password and a code."""
 
-    password = _password_field()
+    password = current_password_field("Your password")
     code = _code_field("A current 6-digit code from your app")
 
 
@@ -67,11 +61,7 @@ class ForgotPasswordForm(AppForm):
 
 class ResetPasswordForm(AppForm):
     new_password = new_password_field("New password")
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[InputRequired(), EqualTo("new_password", message="The passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = confirm_field("Repeat the new password", "new_password")
 
     def __init__(self, *args, personal: tuple[str | None, ...] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,6 @@ about 150 Python calls, a twentieth of a page served from the page cache).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 
@@ -22,6 +21,7 @@ from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
 from ..models import name_key
+from .attempt_limits import hashed
 from .events import security_event
 
 # The views decorated by limit_login_attempts.
@@ -32,7 +32,7 @@ def account_key() -> str:
     """The account a login attempt names, normalised and hashed (the counter
     table then holds no email addresses, and keys stay short)."""
     login = name_key(request.form.get("login", ""))
-    return "account:" + hashlib.sha256(login.encode()).hexdigest()[:32]
+    return "account:" + hashed(login)
 
 
 def address_key() -> str:

@@ -10,7 +10,6 @@ exists yet, so every page that needs a login still redirects.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from flask import session
 from .. import clock
 from ..extensions import db
 from ..models import User
+from ..tokens import token_hash
 from . import totp
 from .attempt_limits import give_back_attempt, take_attempt
 
@@ -39,7 +39,7 @@ class PendingLogin:
 
 
 def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+    return token_hash(user.password_hash)[:32]
 
 
 def begin_pending(user: User, *, remember: bool, target: str) -> None:

@@ -9,6 +9,7 @@ the account's failure limit (two_factor.counted).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -101,22 +102,28 @@ def enable():
         return redirect(url_for("two_factor.index"))
     secret = totp.decrypt(session.get(SETUP_KEY))
     form = TwoFactorEnableForm(password_hash=user.password_hash)
-    if form.validate_on_submit():
-        if secret and counted(user.id, lambda: totp.claim_code(user.id, secret, form.code.data)):
-            codes = totp.enable(user, secret, clock.now())
-            _rotate(user, "2fa_enabled")
-            return _show_codes(codes)
-        db.session.commit()  # the failure stays counted
-        form.code.errors.append(WRONG_CODE)
-        security_event("2fa_code_refused", user_id=user.id, level=logging.WARNING)
+
+    def code_right() -> bool:
+        return bool(secret) and counted(
+            user.id, lambda: totp.claim_code(user.id, secret, form.code.data)
+        )
+
+    if _confirmed(user, form, code_right):
+        codes = totp.enable(user, secret, clock.now())
+        _rotate(user, "2fa_enabled")
+        return _show_codes(codes)
     return _render_setup(user, form, 422)
 
 
-def _confirmed(user: User, form: TwoFactorConfirmForm) -> bool:
-    """Password and a current code both right (a wrong code is counted and shown)."""
+def _confirmed(
+    user: User,
+    form: TwoFactorConfirmForm | TwoFactorEnableForm,
+    code_right: Callable[[], bool],
+) -> bool:
+    """Password and a code both right (a wrong code is counted and shown)."""
     if not form.validate_on_submit():
         return False
-    if check_code(user, form.code.data):
+    if code_right():
         return True
     db.session.commit()  # the failure stays counted
     form.code.errors.append(WRONG_CODE)
@@ -131,7 +138,7 @@ def disable():
     if not totp.is_enabled(user):
         return redirect(url_for("two_factor.index"))
     form = TwoFactorConfirmForm(password_hash=user.password_hash)
-    if _confirmed(user, form):
+    if _confirmed(user, form, lambda: check_code(user, form.code.data)):
         totp.disable(user)
         _rotate(user, "2fa_disabled")
         notices.security_change(user.email, user.username, "two-factor login was switched off")
@@ -147,7 +154,7 @@ def recovery_codes():
     if not totp.is_enabled(user):
         return redirect(url_for("two_factor.index"))
     form = TwoFactorConfirmForm(password_hash=user.password_hash)
-    if _confirmed(user, form):
+    if _confirmed(user, form, lambda: check_code(user, form.code.data)):
         codes = totp.replace_recovery_codes(user.id)
         _rotate(user, "2fa_recovery_codes_replaced")
         return _show_codes(codes)
