@@ -60,10 +60,6 @@ def apply_qif_format(scope: Scope, batch: ImportBatch, date_format: str) -> None
     )
 
 
-def qif_formats(batch: ImportBatch) -> list[str]:
-    return qif.date_formats(qif.read_records(decode_text(batch.data, detect_encoding(batch.data))))
-
-
 @dataclass
 class CsvView:
     """What the mapping page shows: the decoded first lines and the table's records."""
