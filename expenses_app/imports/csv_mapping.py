@@ -130,6 +130,11 @@ def role_problems(roles: Sequence[str]) -> list[str]:
     return problems
 
 
+def column_values(records: Sequence[Record], column: int) -> list[str]:
+    """The cells of column `column`, from the records long enough to have it."""
+    return [record.cells[column] for record in records if column < len(record.cells)]
+
+
 def read_transactions(records: Sequence[Record], settings: CsvSettings) -> list[Transaction]:
     """A transaction per record (the header already left out), each error explained."""
     columns: dict[str, list[int]] = {}
