@@ -185,7 +185,7 @@ def _remember(scope: Scope, chosen: list[tuple[str, uuid.UUID]]) -> None:
         }
         for key, cat in latest.items()
     ]
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if dialect_name() == "postgresql" else sqlite
     for start in range(0, len(rows), CHOICES_PER_STATEMENT):
         stmt = dialect.insert(ImportChoice).values(rows[start : start + CHOICES_PER_STATEMENT])
         db.session.execute(

@@ -131,6 +131,7 @@ def role_problems(roles: Sequence[str]) -> list[str]:
 
 
 def column_values(records: Sequence[Record], column: int) -> list[str]:
+    """The cells of column `column`, from the records long enough to have it."""
     return [record.cells[column] for record in records if column < len(record.cells)]
 
 

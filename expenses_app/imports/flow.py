@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from ..models import ImportBatch
 from ..scoping import Scope
 from . import qif
-from .csv_mapping import CsvSettings, guess_roles, read_transactions, role_problems
+from .csv_mapping import (
+    CsvSettings,
+    column_values,
+    guess_roles,
+    read_transactions,
+    role_problems,
+)
 from .csv_reader import CsvError, Record, detect_layout, physical_lines, read_records
 from .dates import formats_reading, likeliest_formats, parse_date
 from .decoding import DecodeError, decode_text, detect_encoding
@@ -60,10 +66,6 @@ def apply_qif_format(scope: Scope, batch: ImportBatch, date_format: str) -> None
     )
 
 
-def qif_formats(batch: ImportBatch) -> list[str]:
-    return qif.date_formats(qif.read_records(decode_text(batch.data, detect_encoding(batch.data))))
-
-
 @dataclass
 class CsvView:
     """What the mapping page shows: the decoded first lines and the table's records."""
@@ -95,7 +97,7 @@ def suggested(settings: CsvSettings, text: str) -> CsvSettings:
         return settings
     roles = guess_roles(records[0].cells)
     data = records[1:]
-    values = {role: [r.cells[n] for r in data if n < len(r.cells)] for n, role in enumerate(roles)}
+    values = {role: column_values(data, n) for n, role in enumerate(roles)}
     formats = likeliest_formats(values.get("date", []))
     amounts = values.get("amount") or values.get("debit", []) + values.get("credit", [])
     decimal = guess_decimal_separator(amounts)
@@ -178,7 +180,7 @@ def date_readings(view: CsvView, settings: CsvSettings) -> list[tuple[str, str, 
         return []
     column = settings.roles.index("date")
     data = view.records[1:] if settings.has_header else view.records
-    return readings([r.cells[column] for r in data if column < len(r.cells)])
+    return readings(column_values(data, column))
 
 
 def qif_readings(batch: ImportBatch) -> list[tuple[str, str, object]]:

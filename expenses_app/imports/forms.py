@@ -123,7 +123,7 @@ def mapping_form(columns: int, settings: CsvSettings | None, header: list[str], 
 
 
 class CommitForm(AppForm):
-    """The review's fixed fields; `include_<n>` and `category_<n>` are read by `choices()`."""
+    """The review's fixed fields; `include_<n>` and `category_<n>` are read by `commit_choices`."""
 
     default_category = SelectField("Default category", coerce=as_uuid, validate_choice=True)
     payment_method = SelectField(

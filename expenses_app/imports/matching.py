@@ -189,10 +189,3 @@ def _preselected(scope: Scope, spent: Sequence[Transaction]):
         return remembered.get(text_key(tx.description))
 
     return category
-
-
-def count_by_status(verdicts: Sequence[Verdict]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for verdict in verdicts:
-        counts[verdict.status] += 1
-    return dict(counts)
